@@ -1,0 +1,65 @@
+"""The interface every membrane channel implements."""
+
+import abc
+import dataclasses
+
+import equinox as eqx
+from jaxtyping import Array, ArrayLike, Float
+
+
+class AbstractChannel(eqx.Module):
+    """A membrane mechanism: parameters, gating states, and the current they carry.
+
+    A channel's dataclass fields are its parameters (floats, with NEURON's units: S/cm²
+    for conductances, mV for reversal potentials). Inside a cell every parameter becomes
+    an array with one value per compartment, addressed as ``"<Name>_<field>"`` (e.g.
+    ``"HH_gNa"``); states likewise (``"HH_m"``). ``Name`` is the class name.
+
+    Subclass it and implement three methods; for example a potassium channel:
+
+    !!! example
+
+        ```python
+        class Kdr(ec.AbstractChannel):
+            gK: float = 0.036   # S/cm²
+            eK: float = -77.0   # mV
+            state_names = ("n",)
+
+            def steady_state(self, v, celsius):
+                a, b = alpha_n(v), beta_n(v)
+                return {"n": a / (a + b)}
+
+            def step(self, states, v, dt, celsius):
+                a, b = alpha_n(v), beta_n(v)
+                return {"n": ec.exponential_euler(states["n"], a / (a + b), 1 / (a + b), dt)}
+
+            def current(self, states, v):
+                return self.gK * states["n"] ** 4 * (v - self.eK)
+        ```
+    """
+
+    state_names: eqx.AbstractClassVar[tuple[str, ...]]
+
+    @abc.abstractmethod
+    def steady_state(self, v: Float[Array, "*c"], celsius: ArrayLike) -> dict[str, Array]:
+        """Steady-state value of every gating state at voltage `v` (mV), °C `celsius`."""
+
+    @abc.abstractmethod
+    def step(
+        self, states: dict[str, Array], v: Float[Array, "*c"], dt: float, celsius: ArrayLike
+    ) -> dict[str, Array]:
+        """Advance the states by `dt` (ms) at the (new) voltage `v` (mV)."""
+
+    @abc.abstractmethod
+    def current(self, states: dict[str, Array], v: Float[Array, "*c"]) -> Float[Array, "*c"]:
+        """Outward membrane current density (mA/cm²) at voltage `v` (mV)."""
+
+    @classmethod
+    def param_names(cls) -> tuple[str, ...]:
+        """Names of the channel's parameters (its dataclass fields)."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @property
+    def name(self) -> str:
+        """The prefix of this channel's parameters and states: its class name."""
+        return type(self).__name__

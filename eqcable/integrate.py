@@ -1,0 +1,174 @@
+"""The time loop: from a module and its parameters to recorded traces.
+
+Each step follows NEURON's fixed-step order: membrane currents and their voltage
+derivatives are evaluated at the present voltage and states, the implicit voltage step
+(`eqcable.solvers.voltage_step`) gives the new voltage, and then the gating states advance
+by exponential Euler at the new voltage. Recordings are taken after each step, and once at
+``t = 0``.
+"""
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from .modules.base import AbstractModule
+from .solvers.stepping import AbstractStepper, BackwardEuler, axial_diagonal, voltage_step
+from .solvers.tree_solve import AbstractTreeSolver, SequentialSolve
+from .stimuli import _check_time
+
+
+def integrate(
+    module: AbstractModule,
+    params=None,
+    *,
+    t_max: float,
+    dt: float = 0.025,
+    solver: AbstractTreeSolver | None = None,
+    stepper: AbstractStepper | None = None,
+) -> Float[Array, "nrec ntime"]:
+    """Simulate `module` and return its recordings.
+
+    **Arguments:**
+
+    - `module`: a `Compartment`, `Branch` or `Cell` with at least one recording.
+    - `params`: trainable values as returned by `module.params()` (possibly updated by an
+      optimiser), or ``None`` to use the module's own values.
+    - `t_max`: duration (ms); the simulation runs ``round(t_max/dt)`` steps.
+    - `dt`: time step (ms), default 0.025.
+    - `solver`: how the tree system is solved: `SequentialSolve()` (default, best on CPU)
+      or `LevelParallelSolve()` (for GPUs).
+    - `stepper`: `BackwardEuler()` (default) or `CrankNicolson()`.
+
+    **Returns:** an array of shape ``(nrec, ntime)``, ``ntime = round(t_max/dt) + 1``
+    (time 0 included): one row per recorded compartment, in the order of the `record`
+    calls. Units: mV for ``v``, dimensionless for gates, mA/cm² for currents.
+
+    **Raises:** `ValueError` if nothing is recorded, for a non-positive or non-finite `dt`
+    or `t_max`, ``t_max < dt``, `params` that do not match `module.params()`, or
+    non-finite parameter values (under tracing the last is a runtime error instead).
+
+    It is jit-compiled once per module structure, `dt` and number of steps; new parameter
+    values do not recompile. It composes with `eqx.filter_grad`, `eqx.filter_vmap`, `jax.jvp`.
+    """
+    if not isinstance(module, AbstractModule):
+        raise TypeError(f"integrate() expects a Compartment, Branch or Cell, got {type(module)}.")
+    nsteps = _check_time(dt, t_max)
+    solver = SequentialSolve() if solver is None else solver
+    stepper = BackwardEuler() if stepper is None else stepper
+    if not isinstance(solver, AbstractTreeSolver):
+        raise TypeError(f"solver must be an AbstractTreeSolver, e.g. SequentialSolve(); got {solver!r}.")
+    if not isinstance(stepper, AbstractStepper):
+        raise TypeError(f"stepper must be an AbstractStepper, e.g. BackwardEuler(); got {stepper!r}.")
+    if not module.recordings:
+        raise ValueError("Nothing is recorded: call e.g. `cell.branch(0).comp(0).record('v')` first.")
+    if params is not None:
+        module.apply_params(params) if _concrete(params) else None  # early, clear errors
+    return _simulate(module, params, float(dt), nsteps, solver, stepper)
+
+
+def _concrete(tree) -> bool:
+    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(tree))
+
+
+@eqx.filter_jit
+def _simulate(module, params, dt, nsteps, solver, stepper):
+    if params is not None:
+        leaves = jax.tree.leaves(params)
+        if leaves:
+            finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]))
+            params = eqx.error_if(params, ~finite, "integrate(): a parameter value is not finite.")
+    module = module.apply_params(params)
+    s = module.structure
+    tree = s.tree
+    is_comp = s.node_to_comp >= 0
+    n2c = jnp.where(is_comp, s.node_to_comp, 0)
+
+    def nodes(x):  # per-compartment array -> per-node array (branch points copy comp 0)
+        return x[n2c]
+
+    radius, length = nodes(module.radius), nodes(module.length)
+    area = jnp.where(is_comp, 2.0 * math.pi * radius * length, 0.0)  # µm²
+    capacitance = 1e-5 * nodes(module.capacitance) * area  # nF
+    to_absolute = 1e-2 * area  # mA/cm² -> nA and S/cm² -> µS
+    # Half of each compartment's axial resistance (MΩ); branch points have none.
+    half_r = jnp.where(
+        is_comp, 0.5e-2 * nodes(module.axial_resistivity) * length / (math.pi * radius**2), 0.0
+    )
+    has_parent = tree.parent >= 0
+    parent = jnp.where(has_parent, tree.parent, 0)
+    g_axial = jnp.where(has_parent, 1.0 / (half_r + half_r[parent]), 0.0)  # µS
+    axial_diag = axial_diagonal(g_axial, tree)
+
+    channels = [jax.tree.map(nodes, ch) for ch in module.channels]
+    masks = [nodes(m) & is_comp for m in module.channel_masks]
+    states0 = {k: nodes(x) for k, x in module.states.items()}
+    v0 = nodes(module.v)
+    celsius = module.celsius
+
+    if module.stimuli:
+        stim_nodes = jnp.concatenate([s.comp_to_node[st.indices] for st in module.stimuli])
+        currents = []
+        for st in module.stimuli:
+            c = st.current[:, :nsteps]
+            currents.append(jnp.pad(c, ((0, 0), (0, nsteps - c.shape[1]))))
+        i_ext_steps = jnp.concatenate(currents).T  # (nsteps, nstim), nA
+    else:
+        stim_nodes = jnp.zeros((0,), jnp.int32)
+        i_ext_steps = jnp.zeros((nsteps, 0), v0.dtype)
+
+    def channel_states(ch, states):
+        return {n: states[f"{ch.name}_{n}"] for n in ch.state_names}
+
+    def record(v, states):
+        rows = []
+        for rec in module.recordings:
+            idx = s.comp_to_node[rec.indices]
+            if rec.name == "v":
+                rows.append(v[idx])
+            elif rec.name in states:
+                rows.append(states[rec.name][idx])
+            else:  # "i_<Channel>"
+                k = [ch.name for ch in channels].index(rec.name[2:])
+                ch = jax.tree.map(lambda x: x[idx], channels[k])
+                st = {n: x[idx] for n, x in channel_states(ch, states).items()}
+                rows.append(jnp.where(masks[k][idx], ch.current(st, v[idx]), 0.0))
+        return jnp.concatenate(rows)
+
+    def step(carry, i_ext_k):
+        v, states = carry
+        i_mem = jnp.zeros_like(v)
+        g_mem = jnp.zeros_like(v)
+        for ch, mask in zip(channels, masks):
+            st = channel_states(ch, states)
+            # Linearise the channel current around v: i(v) and di/dv (exact, by autodiff).
+            i, g = jax.jvp(lambda vv: ch.current(st, vv), (v,), (jnp.ones_like(v),))
+            i_mem = i_mem + jnp.where(mask, i, 0.0)
+            g_mem = g_mem + jnp.where(mask, g, 0.0)
+        i_ext = jnp.zeros_like(v).at[stim_nodes].add(i_ext_k)
+        v = voltage_step(
+            v,
+            capacitance,
+            to_absolute * g_mem,
+            to_absolute * i_mem,
+            i_ext,
+            g_axial,
+            axial_diag,
+            dt,
+            stepper,
+            solver,
+            tree,
+        )
+        new_states = dict(states)
+        for ch, mask in zip(channels, masks):
+            st = channel_states(ch, states)
+            for n, x in ch.step(st, v, dt, celsius).items():
+                new_states[f"{ch.name}_{n}"] = jnp.where(mask, x, st[n])
+        return (v, new_states), record(v, new_states)
+
+    _, traces = jax.lax.scan(step, (v0, states0), i_ext_steps)
+    return jnp.concatenate([record(v0, states0)[None], traces]).T
+
+

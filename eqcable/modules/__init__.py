@@ -1,0 +1,7 @@
+"""The `eqx.Module` pytrees users hold."""
+
+from .base import AbstractModule as AbstractModule
+from .branch import Branch as Branch
+from .cell import Cell as Cell
+from .compartment import Compartment as Compartment
+from .selection import View as View

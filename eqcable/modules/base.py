@@ -1,0 +1,412 @@
+"""The fields every simulated module holds, and its edit methods.
+
+`Compartment`, `Branch` and `Cell` are final subclasses of `AbstractModule` that differ
+only in how they are built. Every edit (`set`, `insert`, `stimulate`, `record`,
+`make_trainable`, `init_states`) returns a new module (via `eqx.tree_at`), so edits also
+work inside `jax.jit`.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
+
+from ..channels.base import AbstractChannel
+from ..morphology.dhs import build_schedule
+from ..solvers.tree_solve import TreeSchedule
+
+# Per-compartment physical quantities every module has, with units and positivity.
+GEOMETRY = {
+    "radius": ("µm", True),
+    "length": ("µm", True),
+    "axial_resistivity": ("Ω·cm", True),
+    "capacitance": ("µF/cm²", True),
+    "v": ("mV", False),
+}
+
+
+class Stimulus(eqx.Module):
+    """Currents (nA) injected into compartments ``indices``, one row per compartment."""
+
+    indices: Int[Array, " k"]
+    current: Float[Array, "k ntime"]
+
+
+class Recording(eqx.Module):
+    """A quantity recorded at compartments ``indices``."""
+
+    name: str = eqx.field(static=True)
+    indices: Int[Array, " k"]
+
+
+class Trainable(eqx.Module):
+    """A parameter made trainable at compartments ``indices``, shared or per compartment."""
+
+    name: str = eqx.field(static=True)
+    shared: bool = eqx.field(static=True)
+    indices: Int[Array, " k"]
+
+
+class CellStructure(eqx.Module):
+    """Integer arrays of the compartment tree (see `eqcable.morphology.dhs.Schedule`)."""
+
+    comp_to_node: Int[Array, " ncomp"]
+    node_to_comp: Int[Array, " nnodes"]
+    tree: TreeSchedule
+
+    @staticmethod
+    def build(ncomp_per_branch: Sequence[int], parents: Sequence[int]) -> "CellStructure":
+        s = build_schedule(ncomp_per_branch, parents)
+        return CellStructure(
+            comp_to_node=jnp.asarray(s.comp_to_node),
+            node_to_comp=jnp.asarray(s.node_to_comp),
+            tree=TreeSchedule(
+                parent=jnp.asarray(s.parent),
+                all_children=jnp.asarray(s.all_children),
+                all_parents=jnp.asarray(s.all_parents),
+                levels=jnp.asarray(s.levels),
+            ),
+        )
+
+
+def _is_concrete(x) -> bool:
+    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves(x))
+
+
+def check_value(name: str, value: Any, positive: bool = False) -> None:
+    """Raise `ValueError` if a concrete `value` is non-finite (or non-positive)."""
+    if not _is_concrete(value):
+        return
+    arr = np.asarray(value)
+    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be a real number or array, got {arr.dtype}.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {value!r}.")
+    if positive and np.any(arr <= 0):
+        raise ValueError(f"{name} must be positive, got {value!r}.")
+
+
+class AbstractModule(eqx.Module):
+    """A neuron model: compartments on a tree, channels, stimuli, recordings.
+
+    Per-compartment arrays are in *flat compartment order*: branch 0's compartments,
+    then branch 1's, and so on.
+    """
+
+    ncomp_per_branch: tuple[int, ...] = eqx.field(static=True)
+    branch_parents: tuple[int, ...] = eqx.field(static=True)
+    radius: Float[Array, " ncomp"]
+    length: Float[Array, " ncomp"]
+    axial_resistivity: Float[Array, " ncomp"]
+    capacitance: Float[Array, " ncomp"]
+    v: Float[Array, " ncomp"]
+    celsius: Float[Array, ""]
+    channels: tuple[AbstractChannel, ...]
+    channel_masks: tuple[Bool[Array, " ncomp"], ...]
+    states: dict[str, Float[Array, " ncomp"]]
+    stimuli: tuple[Stimulus, ...]
+    recordings: tuple[Recording, ...]
+    trainables: tuple[Trainable, ...]
+    structure: CellStructure
+
+    # ------------------------------------------------------------------ sizes, names
+    @property
+    def ncomp(self) -> int:
+        """Total number of compartments."""
+        return sum(self.ncomp_per_branch)
+
+    @property
+    def nbranches(self) -> int:
+        """Number of branches."""
+        return len(self.ncomp_per_branch)
+
+    def _channel_index(self, name: str) -> int | None:
+        for k, ch in enumerate(self.channels):
+            if ch.name == name:
+                return k
+        return None
+
+    def _parse(self, name: str) -> tuple[str, int | None, str]:
+        """Classify a quantity name: ('geometry'|'param'|'state'|'celsius', channel, field)."""
+        if not isinstance(name, str):
+            raise TypeError(f"Quantity names are strings, got {name!r}.")
+        if name in GEOMETRY:
+            return "geometry", None, name
+        if name == "celsius":
+            return "celsius", None, name
+        if name in self.states:
+            return "state", None, name
+        prefix, _, field = name.partition("_")
+        k = self._channel_index(prefix)
+        if k is not None and field in self.channels[k].param_names():
+            return "param", k, field
+        raise ValueError(f"Unknown quantity {name!r}. Known: {', '.join(self.quantity_names())}.")
+
+    def quantity_names(self) -> tuple[str, ...]:
+        """All names usable in `set`, `make_trainable` and (with currents) `record`."""
+        names = list(GEOMETRY) + ["celsius"]
+        for ch in self.channels:
+            names += [f"{ch.name}_{p}" for p in ch.param_names()]
+        names += list(self.states)
+        return tuple(names)
+
+    def recordable_names(self) -> tuple[str, ...]:
+        """Names usable in `record`: ``v``, channel states, and ``i_<Channel>`` currents."""
+        return ("v", *self.states, *(f"i_{ch.name}" for ch in self.channels))
+
+    def get(self, name: str) -> Float[Array, " ncomp"]:
+        """The per-compartment array of quantity `name` (``celsius`` is a scalar)."""
+        kind, k, field = self._parse(name)
+        if kind == "geometry":
+            return getattr(self, field)
+        if kind == "celsius":
+            return self.celsius
+        if kind == "state":
+            return self.states[field]
+        return getattr(self.channels[k], field)
+
+    def _replace(self, name: str, value: Array) -> "AbstractModule":
+        kind, k, field = self._parse(name)
+        if kind == "geometry":
+            return eqx.tree_at(lambda m: getattr(m, field), self, value)
+        if kind == "celsius":
+            return eqx.tree_at(lambda m: m.celsius, self, value)
+        if kind == "state":
+            return eqx.tree_at(lambda m: m.states[field], self, value)
+        return eqx.tree_at(lambda m: getattr(m.channels[k], field), self, value)
+
+    # ------------------------------------------------------------------ selections
+    def branch(self, index: int | Sequence[int] | slice | str):
+        """Select branches: an int, a sequence of ints, a slice or ``"all"``.
+
+        **Returns:** a selection whose edit methods return the updated whole module.
+        """
+        from .selection import View
+
+        return View.of_branches(self, index)
+
+    def comp(self, index: int | Sequence[int] | slice | str):
+        """Select compartments by flat index (int, sequence, slice or ``"all"``)."""
+        from .selection import View
+
+        return View.of_comps(self, index)
+
+    # ------------------------------------------------------------------ edits
+    def set(self, name: str, value: ArrayLike, *, _where: np.ndarray | None = None):
+        """Set a quantity everywhere (or on a selection) and return the new module.
+
+        **Arguments:**
+
+        - `name`: ``radius`` (µm), ``length`` (µm), ``axial_resistivity`` (Ω·cm),
+          ``capacitance`` (µF/cm²), ``v`` (mV, the initial voltage), ``celsius`` (°C,
+          whole module only), a channel parameter ``"<Channel>_<param>"`` or a channel
+          state ``"<Channel>_<state>"``.
+        - `value`: a scalar, or one value per selected compartment.
+
+        **Raises:** `ValueError` for an unknown name, a non-finite value, or a
+        non-positive geometric quantity.
+        """
+        kind, _, field = self._parse(name)
+        positive = kind == "geometry" and GEOMETRY[field][1]
+        check_value(name, value, positive=positive)
+        value = jnp.asarray(value)
+        if kind == "celsius":
+            if _where is not None and len(_where) != self.ncomp:
+                raise ValueError("celsius applies to the whole module; set it without a selection.")
+            if value.ndim != 0:
+                raise ValueError(f"celsius must be a scalar (°C), got shape {value.shape}.")
+            return self._replace(name, value.astype(self.celsius.dtype))
+        where = np.arange(self.ncomp) if _where is None else _where
+        if value.ndim > 1 or (value.ndim == 1 and value.shape[0] != len(where)):
+            raise ValueError(
+                f"set({name!r}): expected a scalar or {len(where)} values (one per selected "
+                f"compartment), got shape {value.shape}."
+            )
+        old = self.get(name)
+        return self._replace(name, old.at[where].set(value.astype(old.dtype)))
+
+    def insert(self, channel: AbstractChannel, *, _where: np.ndarray | None = None):
+        """Insert a channel everywhere (or on a selection) with its parameter values.
+
+        Gating states of the selected compartments start at their steady state at the
+        present voltage. Inserting a channel that is already present sets its parameters
+        on the selection to `channel`'s values.
+
+        **Raises:** `TypeError` if `channel` is not an `AbstractChannel`.
+        """
+        if not isinstance(channel, AbstractChannel):
+            raise TypeError(f"insert() expects an AbstractChannel, got {type(channel).__name__}.")
+        for p in channel.param_names():
+            check_value(f"{channel.name}_{p}", getattr(channel, p))
+        where = np.arange(self.ncomp) if _where is None else _where
+        module = self
+        k = self._channel_index(channel.name)
+        if k is None:
+            full = jax.tree.map(
+                lambda x: jnp.full((self.ncomp,), x, dtype=jnp.result_type(float)), channel
+            )
+            mask = jnp.zeros((self.ncomp,), bool)
+            ss = full.steady_state(self.v, self.celsius)
+            states = {**self.states, **{f"{channel.name}_{s}": ss[s] for s in channel.state_names}}
+            module = eqx.tree_at(
+                lambda m: (m.channels, m.channel_masks, m.states),
+                module,
+                (self.channels + (full,), self.channel_masks + (mask,), states),
+            )
+            k = len(module.channels) - 1
+        elif type(self.channels[k]) is not type(channel):
+            raise TypeError(
+                f"A different channel class named {channel.name!r} is already inserted."
+            )
+        for p in channel.param_names():
+            module = module.set(f"{channel.name}_{p}", getattr(channel, p), _where=where)
+        masks = list(module.channel_masks)
+        masks[k] = masks[k].at[where].set(True)
+        module = eqx.tree_at(lambda m: m.channel_masks, module, tuple(masks))
+        return module._init_states(k, where)
+
+    def _init_states(self, k: int, where: np.ndarray):
+        channel = self.channels[k]
+        if not channel.state_names:
+            return self
+        ss = channel.steady_state(self.v, self.celsius)
+        module = self
+        for s in channel.state_names:
+            name = f"{channel.name}_{s}"
+            module = module._replace(name, module.states[name].at[where].set(ss[s][where]))
+        return module
+
+    def init_states(self):
+        """Set every channel's gating states to their steady state at the present ``v``.
+
+        Call it after changing ``v`` (e.g. ``cell.set("v", -65.0).init_states()``), as
+        NEURON's ``finitialize`` does. Works inside `jax.jit`.
+        """
+        module = self
+        for k in range(len(self.channels)):
+            module = module._init_states(k, np.arange(self.ncomp))
+        return module
+
+    def stimulate(self, current: Float[ArrayLike, " ntime"], *, _where: np.ndarray | None = None):
+        """Inject a current (nA, one value per time step) into every selected compartment.
+
+        `current` is 1-D (the same for every selected compartment) or 2-D with one row per
+        selected compartment. See `eqcable.stimuli` for the timing convention.
+        """
+        where = np.arange(self.ncomp) if _where is None else _where
+        check_value("stimulus current", current)
+        current = jnp.asarray(current, dtype=jnp.result_type(float))
+        if current.ndim == 1:
+            current = jnp.broadcast_to(current, (len(where), current.shape[0]))
+        if current.ndim != 2 or current.shape[0] != len(where):
+            raise ValueError(
+                f"stimulate(): expected shape (ntime,) or ({len(where)}, ntime), "
+                f"got {current.shape}."
+            )
+        stim = Stimulus(indices=jnp.asarray(where), current=current)
+        return eqx.tree_at(lambda m: m.stimuli, self, self.stimuli + (stim,))
+
+    def record(self, name: str = "v", *, _where: np.ndarray | None = None):
+        """Record `name` at every selected compartment (one output row each).
+
+        `name` is ``v`` (mV), a channel state (``"HH_m"``) or a channel's current density
+        ``"i_<Channel>"`` (mA/cm², outward positive).
+
+        **Raises:** `ValueError` for an unknown name.
+        """
+        if name not in self.recordable_names():
+            raise ValueError(
+                f"Cannot record {name!r}. Recordable: {', '.join(self.recordable_names())}."
+            )
+        where = np.arange(self.ncomp) if _where is None else _where
+        rec = Recording(name=name, indices=jnp.asarray(where))
+        return eqx.tree_at(lambda m: m.recordings, self, self.recordings + (rec,))
+
+    def make_trainable(
+        self, name: str, *, shared: bool = True, _where: np.ndarray | None = None
+    ):
+        """Make a parameter trainable on the whole module (or a selection).
+
+        **Arguments:**
+
+        - `name`: any name accepted by `set` except ``celsius``.
+        - `shared`: if ``True`` (default) one value is shared by all selected
+          compartments; if ``False`` every selected compartment gets its own value.
+
+        The values appear, in order, in `params()`.
+
+        **Raises:** `ValueError` for an unknown name, or when `shared=True` but the
+        selected compartments currently hold different values.
+        """
+        kind, _, _ = self._parse(name)
+        if kind == "celsius":
+            raise ValueError("celsius cannot be made trainable.")
+        where = np.arange(self.ncomp) if _where is None else _where
+        if shared:
+            current = self.get(name)[where]
+            if _is_concrete(current) and not np.all(np.asarray(current) == np.asarray(current[0])):
+                raise ValueError(
+                    f"make_trainable({name!r}, shared=True): the selected compartments hold "
+                    "different values; set one value first or use shared=False."
+                )
+        tr = Trainable(name=name, shared=bool(shared), indices=jnp.asarray(where))
+        return eqx.tree_at(lambda m: m.trainables, self, self.trainables + (tr,))
+
+    def params(self) -> tuple[dict[str, Float[Array, "..."]], ...]:
+        """The trainable values: one ``{name: value}`` dict per `make_trainable` call.
+
+        A shared parameter's value is a scalar; a per-compartment one has one entry per
+        selected compartment. Pass (an updated copy of) this to `integrate`.
+        """
+        out = []
+        for tr in self.trainables:
+            values = self.get(tr.name)[tr.indices]
+            out.append({tr.name: values[0] if tr.shared else values})
+        return tuple(out)
+
+    def apply_params(self, params) -> "AbstractModule":
+        """Write trainable values (as returned by `params()`) into the module."""
+        if params is None:
+            return self
+        expected = self.params()
+        if jax.tree.structure(params) != jax.tree.structure(expected):
+            raise ValueError(
+                "params do not match this module's trainables: expected the structure of "
+                f"module.params(), {jax.tree.structure(expected)}, got "
+                f"{jax.tree.structure(params)}."
+            )
+        module = self
+        for tr, p, e in zip(self.trainables, params, expected):
+            value = jnp.asarray(p[tr.name])
+            if value.shape != e[tr.name].shape:
+                raise ValueError(
+                    f"params value for {tr.name!r} has shape {value.shape}, "
+                    f"expected {e[tr.name].shape}."
+                )
+            check_value(f"params value for {tr.name!r}", value)
+            old = module.get(tr.name)
+            module = module._replace(tr.name, old.at[tr.indices].set(value.astype(old.dtype)))
+        return module
+
+    def delete_recordings(self):
+        """Remove all recordings."""
+        return eqx.tree_at(lambda m: m.recordings, self, ())
+
+    def delete_stimuli(self):
+        """Remove all stimuli."""
+        return eqx.tree_at(lambda m: m.stimuli, self, ())
+
+    def delete_trainables(self):
+        """Make every parameter non-trainable again."""
+        return eqx.tree_at(lambda m: m.trainables, self, ())
+
+    # ------------------------------------------------------------------ simulation
+    def integrate(self, params=None, *, t_max: float, dt: float = 0.025, solver=None, stepper=None):
+        """Simulate and return the recordings. See [`eqcable.integrate`][]."""
+        from ..integrate import integrate
+
+        return integrate(self, params, t_max=t_max, dt=dt, solver=solver, stepper=stepper)

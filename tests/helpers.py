@@ -1,0 +1,105 @@
+"""Shared test helpers: a NEURON model built from an eqcable module, finite differences."""
+
+import numpy as np
+
+import eqcable as ec
+
+
+def neuron_run(
+    module: ec.AbstractModule,
+    *,
+    t_max: float,
+    dt: float,
+    record_comps,
+    iclamps=(),
+    secondorder: int = 0,
+):
+    """Build the same model in NEURON, run it with ``fadvance`` and return v traces (mV).
+
+    Every branch becomes a section with ``nseg = ncomp`` (NEURON needs equal compartment
+    lengths and one axial resistivity per section), every compartment's radius and
+    capacitance become its segment's ``diam`` and ``cm``; channels become ``hh``/``pas``
+    with the same parameters. ``iclamps`` is a sequence of ``(comp, delay, dur, amp)``.
+    Returns an array ``(len(record_comps), nsteps + 1)``.
+    """
+    from neuron import h
+
+    offsets = np.concatenate([[0], np.cumsum(module.ncomp_per_branch)])
+    radius, length = np.asarray(module.radius), np.asarray(module.length)
+    ra, cm = np.asarray(module.axial_resistivity), np.asarray(module.capacitance)
+    v = np.asarray(module.v)
+    assert np.all(v == v[0]), "NEURON's finitialize takes one v_init"
+    sections, segments = [], []
+    for b, n in enumerate(module.ncomp_per_branch):
+        comps = np.arange(offsets[b], offsets[b + 1])
+        assert np.allclose(length[comps], length[comps[0]]), "NEURON: equal segment lengths"
+        assert np.all(ra[comps] == ra[comps[0]]), "NEURON: one Ra per section"
+        sec = h.Section(name=f"branch{b}")
+        sec.nseg = int(n)
+        sec.L = float(length[comps].sum())
+        sec.Ra = float(ra[comps[0]])
+        for k, ch in enumerate(module.channels):
+            mask = np.asarray(module.channel_masks[k])[comps]
+            if not mask.any():
+                continue
+            assert mask.all(), "NEURON helper inserts channels per section"
+            sec.insert({"HH": "hh", "Leak": "pas"}[ch.name])
+        for j, seg in enumerate(sec):
+            c = comps[j]
+            seg.diam = float(2 * radius[c])
+            seg.cm = float(cm[c])
+            for k, ch in enumerate(module.channels):
+                if not np.asarray(module.channel_masks[k])[c]:
+                    continue
+                p = {name: float(np.asarray(getattr(ch, name))[c]) for name in ch.param_names()}
+                if ch.name == "HH":
+                    seg.hh.gnabar, seg.hh.gkbar, seg.hh.gl = p["gNa"], p["gK"], p["gLeak"]
+                    seg.hh.el = p["eLeak"]
+                    seg.ena, seg.ek = p["eNa"], p["eK"]
+                elif ch.name == "Leak":
+                    seg.pas.g, seg.pas.e = p["gLeak"], p["eLeak"]
+            segments.append(seg)
+        sections.append(sec)
+    for b, p in enumerate(module.branch_parents):
+        if p >= 0:
+            sections[b].connect(sections[p](1), 0)
+
+    h.celsius = float(np.asarray(module.celsius))
+    h.dt = dt
+    h.secondorder = secondorder
+    h.usetable_hh = 0  # NEURON's rate tables approximate the hh formulas
+    clamps = []
+    for comp, delay, dur, amp in iclamps:
+        stim = h.IClamp(segments[comp])
+        stim.delay, stim.dur, stim.amp = delay, dur, amp
+        clamps.append(stim)
+    vecs = []
+    for c in record_comps:
+        vec = h.Vector()
+        vec.record(segments[c]._ref_v)
+        vecs.append(vec)
+    nsteps = int(round(t_max / dt))
+    h.finitialize(float(v[0]))
+    for _ in range(nsteps):
+        h.fadvance()
+    out = np.array([np.asarray(vec) for vec in vecs])
+    del clamps, vecs, segments, sections
+    return out
+
+
+def eqcable_run(module, *, t_max, dt, record_comps, iclamps=(), stepper=None, solver=None):
+    """Run `module` in eqcable with the same stimuli/recordings as `neuron_run`."""
+    for comp, delay, dur, amp in iclamps:
+        module = module.comp(comp).stimulate(
+            ec.step_current(delay, dur, amp, dt=dt, t_max=t_max)
+        )
+    for c in record_comps:
+        module = module.comp(c).record("v")
+    return np.asarray(
+        module.integrate(t_max=t_max, dt=dt, stepper=stepper, solver=solver)
+    )
+
+
+def central_difference(f, x: float, eps: float) -> float:
+    """(f(x + eps) − f(x − eps)) / (2 eps)."""
+    return (f(x + eps) - f(x - eps)) / (2 * eps)

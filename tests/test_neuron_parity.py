@@ -1,0 +1,92 @@
+"""Voltage traces equal NEURON's, run in the same test on the same model (float64).
+
+NEURON's hh rate tables are off, gates start at steady state for v_init (finitialize),
+IClamp timing is NEURON's; so any difference above round-off is a modelling bug.
+"""
+
+import numpy as np
+import pytest
+
+import eqcable as ec
+from helpers import eqcable_run, neuron_run
+
+TOL = 1e-6  # mV, at every recorded site and time step
+
+
+def _compare(cell, *, t_max, dt, record, iclamps, secondorder=0, solver=None):
+    stepper = ec.CrankNicolson() if secondorder else ec.BackwardEuler()
+    ours = eqcable_run(
+        cell, t_max=t_max, dt=dt, record_comps=record, iclamps=iclamps,
+        stepper=stepper, solver=solver,
+    )
+    ref = neuron_run(
+        cell, t_max=t_max, dt=dt, record_comps=record, iclamps=iclamps,
+        secondorder=secondorder,
+    )
+    assert ours.shape == ref.shape
+    err = np.max(np.abs(ours - ref))
+    print(f"max |ΔV| = {err:.3g} mV")
+    assert err <= TOL, f"max |ΔV| = {err:.3g} mV"
+    return ours
+
+
+def test_single_hh_compartment():
+    comp = ec.Compartment(radius=10.0, length=20.0)
+    cell = ec.Cell([ec.Branch(comp, ncomp=1)], parents=[-1]).insert(ec.HH())
+    v = _compare(cell, t_max=20.0, dt=0.025, record=[0], iclamps=[(0, 2.0, 5.0, 0.2)])
+    assert v.max() > 20.0  # it spikes, so the comparison covers the full HH dynamics
+
+
+@pytest.mark.parametrize("secondorder", [0, 1])
+def test_branch_with_varying_radii(secondorder):
+    radii = [1.0, 1.5, 0.7, 2.0, 1.2, 0.5, 0.9, 1.8]
+    branch = ec.Branch([ec.Compartment(radius=r, length=15.0) for r in radii])
+    cell = ec.Cell([branch], parents=[-1]).insert(ec.HH())
+    v = _compare(
+        cell, t_max=15.0, dt=0.025, record=[0, 3, 7],
+        iclamps=[(0, 1.0, 3.0, 0.1)], secondorder=secondorder,
+    )
+    assert v.max() > 20.0
+
+
+@pytest.mark.parametrize("solver", [ec.SequentialSolve(), ec.LevelParallelSolve()])
+def test_three_branch_cell(solver):
+    b0 = ec.Branch(ec.Compartment(radius=2.0, length=20.0, axial_resistivity=120.0), ncomp=4)
+    b1 = ec.Branch(ec.Compartment(radius=0.8, length=12.0, axial_resistivity=120.0), ncomp=4)
+    b2 = ec.Branch(ec.Compartment(radius=1.3, length=30.0, axial_resistivity=80.0), ncomp=4)
+    cell = ec.Cell([b0, b1, b2], parents=[-1, 0, 0]).insert(ec.HH())
+    v = _compare(
+        cell, t_max=15.0, dt=0.025, record=[0, 3, 7, 11],
+        iclamps=[(7, 1.0, 2.0, 0.3)], solver=solver,
+    )
+    assert v.max() > 20.0
+
+
+@pytest.mark.parametrize("secondorder", [0, 1])
+def test_unequal_ncomp_per_branch(secondorder):
+    ncomps = [3, 5, 1, 2, 4]
+    parents = [-1, 0, 0, 1, 1]
+    branches = [
+        ec.Branch(ec.Compartment(radius=0.6 + 0.3 * i, length=10.0 + 5 * i), ncomp=n)
+        for i, n in enumerate(ncomps)
+    ]
+    cell = ec.Cell(branches, parents=parents).insert(ec.HH()).set("celsius", 16.3)
+    offsets = np.cumsum([0] + ncomps)
+    tips = [offsets[b + 1] - 1 for b in (2, 3, 4)]
+    _compare(
+        cell, t_max=12.0, dt=0.025, record=[0, *tips],
+        iclamps=[(1, 0.5, 3.0, 0.4)], secondorder=secondorder,
+    )
+
+
+def test_unsorted_parents():
+    # Branches need not be listed parents-first.
+    branches = [ec.Branch(ec.Compartment(radius=1.0 + 0.2 * i), ncomp=2 + i) for i in range(4)]
+    cell = ec.Cell(branches, parents=[2, 0, -1, 2]).insert(ec.HH())
+    _compare(cell, t_max=10.0, dt=0.025, record=[0, 2, 5, 9], iclamps=[(5, 1.0, 2.0, 0.2)])
+
+
+def test_passive_cable_matches_neuron():
+    cable = ec.Branch(ec.Compartment(radius=0.5, length=20.0), ncomp=50)
+    cell = ec.Cell([cable], parents=[-1]).insert(ec.Leak(gLeak=1e-4, eLeak=-65.0))
+    _compare(cell, t_max=20.0, dt=0.025, record=[0, 25, 49], iclamps=[(0, 1.0, 15.0, 0.05)])

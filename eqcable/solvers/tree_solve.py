@@ -113,12 +113,17 @@ class LevelParallelSolve(AbstractTreeSolver):
 
         (d, b), _ = jax.lax.scan(eliminate, (d, b), levels, reverse=True)
 
+        # Roots (and the dummy node) are solved first; every other node is written exactly
+        # once, by adding to a zero, which (unlike a scatter-set with the repeated padding
+        # index) JAX can transpose for reverse mode.
+        is_root = jnp.concatenate([schedule.parent < 0, jnp.ones((1,), bool)])
+
         def substitute(x, level):
             c, p = level[:, 0], level[:, 1]
-            x = x.at[c].set((b[c] - u[c] * x[p]) / d[c])
+            x = x.at[c].add((b[c] - u[c] * x[p]) / d[c])
             return x, None
 
-        x, _ = jax.lax.scan(substitute, b / d, levels)
+        x, _ = jax.lax.scan(substitute, jnp.where(is_root, b / d, 0.0), levels)
         return x[:n]
 
 

@@ -1,0 +1,69 @@
+"""Gradients through a whole simulation equal central finite differences (float64)."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import eqcable as ec
+
+T_MAX, DT = 5.0, 0.025
+
+
+def _cell():
+    b0 = ec.Branch(ec.Compartment(radius=1.0, length=20.0), ncomp=3)
+    b1 = ec.Branch(ec.Compartment(radius=0.6, length=15.0), ncomp=2)
+    b2 = ec.Branch(ec.Compartment(radius=0.8, length=25.0), ncomp=3)
+    cell = ec.Cell([b0, b1, b2], parents=[-1, 0, 0]).insert(ec.HH())
+    cell = cell.comp(4).stimulate(ec.step_current(0.5, 2.0, 0.05, dt=DT, t_max=T_MAX))
+    return cell.comp(0).record("v").comp(7).record("v").comp(2).record("HH_m")
+
+
+NAMES = [
+    ("radius", False),
+    ("length", False),
+    ("axial_resistivity", False),
+    ("capacitance", False),
+    ("HH_gNa", False),
+    ("HH_gK", False),
+    ("HH_gLeak", False),
+    ("radius", True),
+]
+
+
+@pytest.mark.parametrize("name,per_branch", NAMES)
+@pytest.mark.parametrize("stepper", [ec.BackwardEuler(), ec.CrankNicolson()])
+def test_gradient_equals_finite_differences(name, per_branch, stepper):
+    cell = _cell()
+    if per_branch:  # one trainable per compartment of branch 1
+        cell = cell.branch(1).make_trainable(name, shared=False)
+    else:
+        cell = cell.branch(0).make_trainable(name)  # one value shared by branch 0
+    params = cell.params()
+
+    def loss(p):
+        v = cell.integrate(p, t_max=T_MAX, dt=DT, stepper=stepper)
+        return jnp.mean((v[:2] + 60.0) ** 2) + jnp.mean(v[2])
+
+    grad = eqx.filter_grad(loss)(params)[0][name]
+    x0 = np.asarray(params[0][name], dtype=float)
+    fd = np.zeros_like(x0)
+    for i in np.ndindex(x0.shape):
+        eps = 1e-6 * abs(x0[i])
+        xp, xm = x0.copy(), x0.copy()
+        xp[i] += eps
+        xm[i] -= eps
+        fd[i] = (loss(({name: jnp.asarray(xp)},)) - loss(({name: jnp.asarray(xm)},))) / (2 * eps)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5)
+    assert np.all(np.abs(fd) > 0)  # the parameter does influence the loss
+
+
+def test_forward_mode_equals_reverse_mode():
+    cell = _cell().make_trainable("HH_gNa").make_trainable("radius", shared=False)
+    params = cell.params()
+    f = lambda p: jnp.sum(cell.integrate(p, t_max=T_MAX, dt=DT))  # noqa: E731
+    rev = jax.grad(f)(params)
+    tangent = jax.tree.map(jnp.ones_like, params)
+    _, fwd = jax.jvp(f, (params,), (tangent,))
+    np.testing.assert_allclose(fwd, sum(jnp.sum(x) for x in jax.tree.leaves(rev)), rtol=1e-9)

@@ -73,8 +73,7 @@ def _concrete(tree) -> bool:
     return not any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(tree))
 
 
-@eqx.filter_jit
-def _simulate(module, params, dt, nsteps, solver, stepper):
+def _simulate_impl(module, params, dt, nsteps, solver, stepper):
     if params is not None:
         leaves = jax.tree.leaves(params)
         if leaves:
@@ -172,3 +171,4 @@ def _simulate(module, params, dt, nsteps, solver, stepper):
     return jnp.concatenate([record(v0, states0)[None], traces]).T
 
 
+_simulate = eqx.filter_jit(_simulate_impl)

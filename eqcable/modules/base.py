@@ -7,7 +7,7 @@ work inside `jax.jit`.
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import equinox as eqx
 import jax
@@ -18,6 +18,9 @@ from jaxtyping import Array, ArrayLike, Bool, Float, Int
 from ..channels.base import AbstractChannel
 from ..morphology.dhs import build_schedule
 from ..solvers.tree_solve import TreeSchedule
+
+if TYPE_CHECKING:
+    from .selection import Index
 
 # Per-compartment physical quantities every module has, with units and positivity.
 GEOMETRY = {
@@ -180,7 +183,7 @@ class AbstractModule(eqx.Module):
         return eqx.tree_at(lambda m: getattr(m.channels[k], field), self, value)
 
     # ------------------------------------------------------------------ selections
-    def branch(self, index: int | Sequence[int] | slice | str):
+    def branch(self, index: "Index"):
         """Select branches: an int, a sequence of ints, a slice or ``"all"``.
 
         **Returns:** a selection whose edit methods return the updated whole module.
@@ -189,7 +192,7 @@ class AbstractModule(eqx.Module):
 
         return View.of_branches(self, index)
 
-    def comp(self, index: int | Sequence[int] | slice | str):
+    def comp(self, index: "Index"):
         """Select compartments by flat index (int, sequence, slice or ``"all"``)."""
         from .selection import View
 

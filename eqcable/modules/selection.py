@@ -10,6 +10,9 @@ import numpy as np
 
 from ..morphology.tree import branch_offsets
 
+#: What selects branches or compartments: an index, several, a slice, or ``"all"``.
+Index = int | np.integer | Sequence[int] | np.ndarray | slice | str
+
 
 def _resolve(index, size: int, what: str) -> np.ndarray:
     """Turn an int / sequence / slice / "all" into an array of valid indices."""
@@ -55,7 +58,7 @@ class View:
     def of_comps(cls, module, index):
         return cls(module, _resolve(index, module.ncomp, "compartment"))
 
-    def comp(self, index: int | Sequence[int] | slice | str) -> "View":
+    def comp(self, index: Index) -> "View":
         """Select compartments within the selected branches (local index in each branch)."""
         if self.branches is None:
             local = _resolve(index, len(self.indices), "compartment")

@@ -65,12 +65,8 @@ def integrate(
     if not module.recordings:
         raise ValueError("Nothing is recorded: call e.g. `cell.branch(0).comp(0).record('v')` first.")
     if params is not None:
-        module.apply_params(params) if _concrete(params) else None  # early, clear errors
+        module.check_params(params)  # clear errors before tracing
     return _simulate(module, params, float(dt), nsteps, solver, stepper)
-
-
-def _concrete(tree) -> bool:
-    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(tree))
 
 
 def _simulate_impl(module, params, dt, nsteps, solver, stepper):
@@ -167,6 +163,10 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper):
                 new_states[f"{ch.name}_{n}"] = jnp.where(mask, x, st[n])
         return (v, new_states), record(v, new_states)
 
+    # In the backward pass, recompute the element-wise work of each step (channels) instead
+    # of storing its many intermediates, but keep the tree solve's results (sequential
+    # sweeps are the expensive part to recompute).
+    step = jax.checkpoint(step, policy=jax.checkpoint_policies.save_only_these_names("tree_solve"))
     _, traces = jax.lax.scan(step, (v0, states0), i_ext_steps)
     return jnp.concatenate([record(v0, states0)[None], traces]).T
 

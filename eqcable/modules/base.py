@@ -371,28 +371,41 @@ class AbstractModule(eqx.Module):
             out.append({tr.name: values[0] if tr.shared else values})
         return tuple(out)
 
+    def check_params(self, params) -> None:
+        """Check that `params` has the structure and shapes of `params()` (cheap, no copies).
+
+        **Raises:** `ValueError` naming the mismatch, or a non-finite concrete value.
+        """
+        if not isinstance(params, (tuple, list)) or len(params) != len(self.trainables):
+            raise ValueError(
+                f"params do not match this module's trainables: expected a tuple of "
+                f"{len(self.trainables)} dicts like module.params(), got {type(params).__name__}"
+                + (f" of length {len(params)}." if isinstance(params, (tuple, list)) else ".")
+            )
+        for k, (tr, p) in enumerate(zip(self.trainables, params)):
+            if not isinstance(p, dict) or set(p) != {tr.name}:
+                raise ValueError(
+                    f"params do not match this module's trainables: entry {k} should be "
+                    f"{{{tr.name!r}: value}}, got {p!r}."
+                )
+            shape = () if tr.shared else tr.indices.shape
+            if jnp.shape(p[tr.name]) != shape:
+                raise ValueError(
+                    f"params value for {tr.name!r} has shape {jnp.shape(p[tr.name])}, "
+                    f"expected {shape} ({'shared' if tr.shared else 'one per compartment'})."
+                )
+            check_value(f"params value for {tr.name!r}", p[tr.name])
+
     def apply_params(self, params) -> "AbstractModule":
         """Write trainable values (as returned by `params()`) into the module."""
         if params is None:
             return self
-        expected = self.params()
-        if jax.tree.structure(params) != jax.tree.structure(expected):
-            raise ValueError(
-                "params do not match this module's trainables: expected the structure of "
-                f"module.params(), {jax.tree.structure(expected)}, got "
-                f"{jax.tree.structure(params)}."
-            )
+        self.check_params(params)
         module = self
-        for tr, p, e in zip(self.trainables, params, expected):
-            value = jnp.asarray(p[tr.name])
-            if value.shape != e[tr.name].shape:
-                raise ValueError(
-                    f"params value for {tr.name!r} has shape {value.shape}, "
-                    f"expected {e[tr.name].shape}."
-                )
-            check_value(f"params value for {tr.name!r}", value)
+        for tr, p in zip(self.trainables, params):
             old = module.get(tr.name)
-            module = module._replace(tr.name, old.at[tr.indices].set(value.astype(old.dtype)))
+            value = jnp.asarray(p[tr.name], dtype=old.dtype)
+            module = module._replace(tr.name, old.at[tr.indices].set(value))
         return module
 
     def delete_recordings(self):

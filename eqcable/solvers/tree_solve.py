@@ -19,6 +19,7 @@ import functools
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+from jax.ad_checkpoint import checkpoint_name
 from jaxtyping import Array, Float, Int
 
 
@@ -40,90 +41,120 @@ class TreeSchedule(eqx.Module):
 
 
 class AbstractTreeSolver(eqx.Module):
-    """How the tree system is eliminated. Both variants give the same answer."""
+    """How the tree system is eliminated. Both variants give the same answer.
+
+    A solver splits the solve in two so that the derivative can reuse the elimination:
+    `eliminate` turns ``(d, b)`` into the eliminated diagonal and right-hand side, and
+    `substitute` solves from there. `eliminate_rhs` eliminates a new right-hand side with
+    an already eliminated diagonal (linear in ``b``, cheap to transpose).
+    """
 
     @abc.abstractmethod
-    def solve(
-        self,
-        d: Float[Array, " nnodes"],
-        u: Float[Array, " nnodes"],
-        b: Float[Array, " nnodes"],
-        schedule: TreeSchedule,
-    ) -> Float[Array, " nnodes"]:
-        """Solve ``A x = b`` (no custom derivative; use `tree_solve`)."""
+    def eliminate(self, d, u, b, schedule: TreeSchedule):
+        """Eliminate leaves into parents: returns the eliminated ``(d, b)``."""
+
+    @abc.abstractmethod
+    def eliminate_rhs(self, d_elim, u, b, schedule: TreeSchedule):
+        """Eliminate a right-hand side ``b`` given the eliminated diagonal ``d_elim``."""
+
+    @abc.abstractmethod
+    def substitute(self, d_elim, u, b_elim, schedule: TreeSchedule):
+        """Back-substitute from the roots: returns ``x``."""
 
 
-def _pad(d, u, b):
-    # One dummy node at index n (d = 1, u = b = 0) absorbs the updates of padded pairs and
-    # of roots (whose parent -1 is mapped to n), so no branch is needed in the loops.
-    one = jnp.ones((1,), d.dtype)
-    zero = jnp.zeros((1,), d.dtype)
-    return (
-        jnp.concatenate([d, one]),
-        jnp.concatenate([u, zero]),
-        jnp.concatenate([b, zero.astype(b.dtype)]),
-    )
+def _padded(x, value):
+    # One dummy node at index n absorbs the updates of padded pairs and of roots (whose
+    # parent -1 is mapped to n), so the loops need no branches.
+    return jnp.concatenate([x, jnp.full((1,), value, x.dtype)])
+
+
+def _parent_or_dummy(schedule: TreeSchedule):
+    n = schedule.parent.shape[0]
+    return jnp.where(schedule.parent < 0, n, schedule.parent)
 
 
 class SequentialSolve(AbstractTreeSolver):
     """Eliminate one node at a time, last to first (best on CPU)."""
 
-    def solve(self, d, u, b, schedule):
+    def eliminate(self, d, u, b, schedule):
         n = d.shape[0]
-        if n == 0:
-            return b
-        d, u, b = _pad(d, u, b)
-        parent = jnp.where(schedule.parent < 0, n, schedule.parent)
+        parent = _parent_or_dummy(schedule)
 
-        def eliminate(carry, i):
+        def body(carry, xs):
             d, b = carry
-            p = parent[i]
-            f = u[i] / d[i]
-            d = d.at[p].add(-f * u[i])
-            b = b.at[p].add(-f * b[i])
-            return (d, b), None
+            i, p, ui = xs
+            f = ui / d[i]
+            return (d.at[p].add(-f * ui), b.at[p].add(-f * b[i])), None
 
-        (d, b), _ = jax.lax.scan(eliminate, (d, b), jnp.arange(n - 1, -1, -1))
+        xs = (jnp.arange(n), parent, u)
+        (d, b), _ = jax.lax.scan(body, (_padded(d, 1.0), _padded(b, 0.0)), xs, reverse=True)
+        return d[:n], b[:n]
 
-        def substitute(x, i):
-            x = x.at[i].set((b[i] - u[i] * x[parent[i]]) / d[i])
-            return x, None
+    def eliminate_rhs(self, d_elim, u, b, schedule):
+        n = d_elim.shape[0]
 
-        x, _ = jax.lax.scan(substitute, jnp.zeros_like(b), jnp.arange(n))
+        def body(b, xs):
+            i, p, f = xs
+            return b.at[p].add(-f * b[i]), None
+
+        xs = (jnp.arange(n), _parent_or_dummy(schedule), u / d_elim)
+        b, _ = jax.lax.scan(body, _padded(b, 0.0), xs, reverse=True)
+        return b[:n]
+
+    def substitute(self, d_elim, u, b_elim, schedule):
+        n = d_elim.shape[0]
+
+        def body(x, xs):
+            i, p, c, a = xs
+            return x.at[i].set(c - a * x[p]), None
+
+        xs = (jnp.arange(n), _parent_or_dummy(schedule), b_elim / d_elim, u / d_elim)
+        x, _ = jax.lax.scan(body, jnp.zeros((n + 1,), b_elim.dtype), xs)
         return x[:n]
 
 
 class LevelParallelSolve(AbstractTreeSolver):
     """Eliminate all nodes of one depth at once (several pairs per level; for GPUs)."""
 
-    def solve(self, d, u, b, schedule):
+    def eliminate(self, d, u, b, schedule):
         n = d.shape[0]
-        if n == 0:
-            return b
-        d, u, b = _pad(d, u, b)
-        levels = schedule.levels
+        u_pad = _padded(u, 0.0)
 
-        def eliminate(carry, level):
+        def body(carry, level):
             d, b = carry
             c, p = level[:, 0], level[:, 1]
-            f = u[c] / d[c]
-            d = d.at[p].add(-f * u[c])
-            b = b.at[p].add(-f * b[c])
-            return (d, b), None
+            f = u_pad[c] / d[c]
+            return (d.at[p].add(-f * u_pad[c]), b.at[p].add(-f * b[c])), None
 
-        (d, b), _ = jax.lax.scan(eliminate, (d, b), levels, reverse=True)
+        init = (_padded(d, 1.0), _padded(b, 0.0))
+        (d, b), _ = jax.lax.scan(body, init, schedule.levels, reverse=True)
+        return d[:n], b[:n]
 
-        # Roots (and the dummy node) are solved first; every other node is written exactly
-        # once, by adding to a zero, which (unlike a scatter-set with the repeated padding
-        # index) JAX can transpose for reverse mode.
-        is_root = jnp.concatenate([schedule.parent < 0, jnp.ones((1,), bool)])
+    def eliminate_rhs(self, d_elim, u, b, schedule):
+        n = d_elim.shape[0]
+        f = _padded(u / d_elim, 0.0)
 
-        def substitute(x, level):
+        def body(b, level):
             c, p = level[:, 0], level[:, 1]
-            x = x.at[c].add((b[c] - u[c] * x[p]) / d[c])
-            return x, None
+            return b.at[p].add(-f[c] * b[c]), None
 
-        x, _ = jax.lax.scan(substitute, jnp.where(is_root, b / d, 0.0), levels)
+        b, _ = jax.lax.scan(body, _padded(b, 0.0), schedule.levels, reverse=True)
+        return b[:n]
+
+    def substitute(self, d_elim, u, b_elim, schedule):
+        n = d_elim.shape[0]
+        c_all = _padded(b_elim / d_elim, 0.0)
+        a_all = _padded(u / d_elim, 0.0)
+        # Roots are solved first; every other node is written exactly once, by adding to a
+        # zero, which (unlike a scatter-set with the repeated padding index) JAX can
+        # transpose for reverse mode.
+        x0 = jnp.where(_padded(schedule.parent < 0, False), c_all, 0.0)
+
+        def body(x, level):
+            c, p = level[:, 0], level[:, 1]
+            return x.at[c].add(c_all[c] - a_all[c] * x[p]), None
+
+        x, _ = jax.lax.scan(body, x0, schedule.levels)
         return x[:n]
 
 
@@ -161,16 +192,37 @@ def tree_solve(
 
     **Returns:** ``x`` with ``A x = b``.
     """
-    return solver.solve(d, u, b, schedule)
+    if d.shape[0] == 0:
+        return b
+    d_elim, b_elim = solver.eliminate(d, u, b, schedule)
+    return solver.substitute(d_elim, u, b_elim, schedule)
 
 
 @tree_solve.defjvp
 def _tree_solve_jvp(solver, primals, tangents):
     d, u, b, schedule = primals
     dd, du, db, _ = tangents
-    x = tree_solve(solver, d, u, b, schedule)
-    # A x = b  =>  A dx = db - dA x, with dA the tree matrix of (dd, du).
-    dx = tree_solve(solver, d, u, db - tree_matvec(dd, du, x, schedule), schedule)
+    if d.shape[0] == 0:
+        return b, db
+    d_elim, b_elim = solver.eliminate(d, u, b, schedule)
+    x = solver.substitute(d_elim, u, b_elim, schedule)
+    # Named so that a checkpointed time step can keep these (the sequential sweeps) and
+    # recompute only the cheap element-wise work in the backward pass.
+    d_elim = checkpoint_name(d_elim, "tree_solve")
+    x = checkpoint_name(x, "tree_solve")
+    # A x = b  =>  A dx = db - dA x, with dA the tree matrix of (dd, du): one more O(n)
+    # solve, reusing the eliminated diagonal.
+    r = db - tree_matvec(dd, du, x, schedule)
+
+    def solve_eliminated(_, rhs):
+        return solver.substitute(d_elim, u, solver.eliminate_rhs(d_elim, u, rhs, schedule), schedule)
+
+    # `custom_linear_solve(symmetric=True)` tells JAX that the transpose of this linear map
+    # is the same solve (A is symmetric), so reverse mode costs one more O(n) solve too.
+    # (Transposing the elimination loop mechanically would cost O(n) per node.)
+    dx = jax.lax.custom_linear_solve(
+        lambda y: tree_matvec(d, u, y, schedule), r, solve_eliminated, symmetric=True
+    )
     return x, dx
 
 

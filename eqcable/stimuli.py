@@ -5,8 +5,9 @@ one value per time step: entry ``k`` is injected during the step from ``t_k = kÂ
 ``t_{k+1}``. Arrays shorter than the simulation inject nothing after their end.
 """
 
-import numpy as np
+import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 
@@ -53,4 +54,7 @@ def step_current(
         )
     midpoints = (np.arange(nsteps + 1) + 0.5) * dt
     on = (midpoints >= delay) & (midpoints < delay + duration)
-    return jnp.asarray(amplitude) * jnp.asarray(on, dtype=jnp.result_type(float))
+    dtype = jnp.result_type(float)
+    if isinstance(amplitude, jax.core.Tracer):
+        return amplitude * jnp.asarray(on, dtype=dtype)
+    return jnp.asarray(np.asarray(amplitude, dtype=dtype) * on)

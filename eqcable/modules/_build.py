@@ -1,5 +1,6 @@
 """Assembling a module's fields from scalars or from smaller modules."""
 
+import itertools
 from collections.abc import Sequence
 
 import equinox as eqx
@@ -7,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._arrays import concatenate, float_dtype, full
 from .base import GEOMETRY, CellStructure, check_value
 
 
@@ -16,12 +18,11 @@ def fields_from_scalars(**geometry) -> dict:
         check_value(name, value, positive=GEOMETRY[name][1])
         if np.ndim(value) != 0:
             raise ValueError(f"Compartment {name} must be a scalar, got shape {np.shape(value)}.")
-    dtype = jnp.result_type(float)
     return dict(
         ncomp_per_branch=(1,),
         branch_parents=(-1,),
-        **{k: jnp.full((1,), v, dtype=dtype) for k, v in geometry.items()},
-        celsius=jnp.asarray(6.3, dtype=dtype),
+        **{k: full(1, v) for k, v in geometry.items()},
+        celsius=jnp.asarray(6.3, dtype=float_dtype()),
         channels=(),
         channel_masks=(),
         states={},
@@ -32,6 +33,14 @@ def fields_from_scalars(**geometry) -> dict:
     )
 
 
+def _tile(x, count: int):
+    if count == 1:
+        return x
+    if isinstance(x, jax.core.Tracer):
+        return jnp.tile(x, count)
+    return jnp.asarray(np.tile(np.asarray(x), count))
+
+
 def fields_from_parts(parts: Sequence, ncomp_per_branch, parents) -> dict:
     """Concatenate modules (compartments into a branch, branches into a cell).
 
@@ -40,15 +49,18 @@ def fields_from_parts(parts: Sequence, ncomp_per_branch, parents) -> dict:
     """
     if len(parts) == 0:
         raise ValueError("Need at least one part to build a module.")
-    celsius = {float(np.asarray(p.celsius)) for p in parts}
+    # Runs of the same object (Branch(comp, ncomp=n) repeats one compartment n times) are
+    # handled once and tiled, so building is O(distinct parts), not O(n) Python work.
+    runs = [(p, len(list(group))) for p, group in itertools.groupby(parts, key=id)]
+    runs = [(next(p for p in parts if id(p) == key), count) for key, count in runs]
+    celsius = {float(np.asarray(p.celsius)) for p, _ in runs}
     if len(celsius) > 1:
         raise ValueError(f"Parts have different temperatures (celsius = {sorted(celsius)}).")
-    offsets = np.concatenate([[0], np.cumsum([p.ncomp for p in parts])])
-    out = {k: jnp.concatenate([getattr(p, k) for p in parts]) for k in GEOMETRY}
+    out = {k: concatenate([_tile(getattr(p, k), c) for p, c in runs]) for k in GEOMETRY}
 
     # Channels: union by name, in order of first appearance.
     templates = {}
-    for p in parts:
+    for p, _ in runs:
         for ch in p.channels:
             if ch.name in templates and type(templates[ch.name]) is not type(ch):
                 raise TypeError(f"Two different channel classes are named {ch.name!r}.")
@@ -57,35 +69,41 @@ def fields_from_parts(parts: Sequence, ncomp_per_branch, parents) -> dict:
     for name, template in templates.items():
         ch_parts, mask_parts = [], []
         state_parts = {f"{name}_{s}": [] for s in template.state_names}
-        for p in parts:
+        for p, count in runs:
             k = p._channel_index(name)
+            n = p.ncomp * count
             if k is not None:
-                ch_parts.append(p.channels[k])
-                mask_parts.append(p.channel_masks[k])
+                ch_parts.append(jax.tree.map(lambda x, c=count: _tile(x, c), p.channels[k]))
+                mask_parts.append(_tile(p.channel_masks[k], count))
                 for s in state_parts:
-                    state_parts[s].append(p.states[s])
+                    state_parts[s].append(_tile(p.states[s], count))
             else:
-                filler = jax.tree.map(lambda x: jnp.full((p.ncomp,), x[0]), template)
-                ch_parts.append(filler)
-                mask_parts.append(jnp.zeros((p.ncomp,), bool))
+                ch_parts.append(jax.tree.map(lambda x, n=n: full(n, np.asarray(x)[0]), template))
+                mask_parts.append(full(n, False, dtype=bool))
                 for s in state_parts:
-                    state_parts[s].append(jnp.zeros((p.ncomp,), out["v"].dtype))
-        channels.append(jax.tree.map(lambda *xs: jnp.concatenate(xs), *ch_parts))
-        masks.append(jnp.concatenate(mask_parts))
-        states.update({s: jnp.concatenate(v) for s, v in state_parts.items()})
+                    state_parts[s].append(full(n, 0.0))
+        channels.append(jax.tree.map(lambda *xs: concatenate(xs), *ch_parts))
+        masks.append(concatenate(mask_parts))
+        states.update({s: concatenate(v) for s, v in state_parts.items()})
 
-    shift = lambda obj, off: eqx.tree_at(lambda o: o.indices, obj, obj.indices + int(off))  # noqa: E731
+    def shift(obj, off):
+        return eqx.tree_at(lambda o: o.indices, obj, jnp.asarray(np.asarray(obj.indices) + off))
+
     stimuli, recordings, trainables = [], [], []
-    for p, off in zip(parts, offsets):
-        stimuli += [shift(s, off) for s in p.stimuli]
-        recordings += [shift(r, off) for r in p.recordings]
-        trainables += [shift(t, off) for t in p.trainables]
+    offset = 0
+    for p, count in runs:
+        for _ in range(count):
+            if p.stimuli or p.recordings or p.trainables:
+                stimuli += [shift(s, offset) for s in p.stimuli]
+                recordings += [shift(r, offset) for r in p.recordings]
+                trainables += [shift(t, offset) for t in p.trainables]
+            offset += p.ncomp
 
     return dict(
         ncomp_per_branch=tuple(int(n) for n in ncomp_per_branch),
         branch_parents=tuple(int(b) for b in parents),
         **out,
-        celsius=parts[0].celsius,
+        celsius=runs[0][0].celsius,
         channels=tuple(channels),
         channel_masks=tuple(masks),
         states=states,
@@ -94,5 +112,3 @@ def fields_from_parts(parts: Sequence, ncomp_per_branch, parents) -> dict:
         trainables=tuple(trainables),
         structure=CellStructure.build(ncomp_per_branch, parents),
     )
-
-

@@ -18,6 +18,7 @@ from jaxtyping import Array, ArrayLike, Bool, Float, Int
 from ..channels.base import AbstractChannel
 from ..morphology.dhs import build_schedule
 from ..solvers.tree_solve import TreeSchedule
+from ._arrays import float_dtype, full, is_concrete, scatter_set, take
 
 if TYPE_CHECKING:
     from .selection import Index
@@ -76,13 +77,9 @@ class CellStructure(eqx.Module):
         )
 
 
-def _is_concrete(x) -> bool:
-    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves(x))
-
-
 def check_value(name: str, value: Any, positive: bool = False) -> None:
     """Raise `ValueError` if a concrete `value` is non-finite (or non-positive)."""
-    if not _is_concrete(value):
+    if not is_concrete(value):
         return
     arr = np.asarray(value)
     if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
@@ -91,6 +88,12 @@ def check_value(name: str, value: Any, positive: bool = False) -> None:
         raise ValueError(f"{name} must be finite, got {value!r}.")
     if positive and np.any(arr <= 0):
         raise ValueError(f"{name} must be positive, got {value!r}.")
+
+
+@eqx.filter_jit
+def _steady_state(channel: AbstractChannel, v, celsius) -> dict:
+    # Jitted once per channel class and size, rather than op by op.
+    return channel.steady_state(v, celsius)
 
 
 class AbstractModule(eqx.Module):
@@ -216,21 +219,20 @@ class AbstractModule(eqx.Module):
         kind, _, field = self._parse(name)
         positive = kind == "geometry" and GEOMETRY[field][1]
         check_value(name, value, positive=positive)
-        value = jnp.asarray(value)
         if kind == "celsius":
             if _where is not None and len(_where) != self.ncomp:
                 raise ValueError("celsius applies to the whole module; set it without a selection.")
-            if value.ndim != 0:
-                raise ValueError(f"celsius must be a scalar (°C), got shape {value.shape}.")
-            return self._replace(name, value.astype(self.celsius.dtype))
+            if jnp.ndim(value) != 0:
+                raise ValueError(f"celsius must be a scalar (°C), got shape {jnp.shape(value)}.")
+            return self._replace(name, jnp.asarray(value, dtype=self.celsius.dtype))
         where = np.arange(self.ncomp) if _where is None else _where
-        if value.ndim > 1 or (value.ndim == 1 and value.shape[0] != len(where)):
+        shape = jnp.shape(value)
+        if len(shape) > 1 or (len(shape) == 1 and shape[0] != len(where)):
             raise ValueError(
                 f"set({name!r}): expected a scalar or {len(where)} values (one per selected "
-                f"compartment), got shape {value.shape}."
+                f"compartment), got shape {shape}."
             )
-        old = self.get(name)
-        return self._replace(name, old.at[where].set(value.astype(old.dtype)))
+        return self._replace(name, scatter_set(self.get(name), where, value))
 
     def insert(self, channel: AbstractChannel, *, _where: np.ndarray | None = None):
         """Insert a channel everywhere (or on a selection) with its parameter values.
@@ -249,16 +251,16 @@ class AbstractModule(eqx.Module):
         module = self
         k = self._channel_index(channel.name)
         if k is None:
-            full = jax.tree.map(
-                lambda x: jnp.full((self.ncomp,), x, dtype=jnp.result_type(float)), channel
-            )
-            mask = jnp.zeros((self.ncomp,), bool)
-            ss = full.steady_state(self.v, self.celsius)
-            states = {**self.states, **{f"{channel.name}_{s}": ss[s] for s in channel.state_names}}
+            broadcast = jax.tree.map(lambda x: full(self.ncomp, x), channel)
+            mask = full(self.ncomp, False, dtype=bool)
+            states = {
+                **self.states,
+                **{f"{channel.name}_{s}": full(self.ncomp, 0.0) for s in channel.state_names},
+            }
             module = eqx.tree_at(
                 lambda m: (m.channels, m.channel_masks, m.states),
                 module,
-                (self.channels + (full,), self.channel_masks + (mask,), states),
+                (self.channels + (broadcast,), self.channel_masks + (mask,), states),
             )
             k = len(module.channels) - 1
         elif type(self.channels[k]) is not type(channel):
@@ -268,7 +270,7 @@ class AbstractModule(eqx.Module):
         for p in channel.param_names():
             module = module.set(f"{channel.name}_{p}", getattr(channel, p), _where=where)
         masks = list(module.channel_masks)
-        masks[k] = masks[k].at[where].set(True)
+        masks[k] = scatter_set(masks[k], where, True)
         module = eqx.tree_at(lambda m: m.channel_masks, module, tuple(masks))
         return module._init_states(k, where)
 
@@ -276,11 +278,11 @@ class AbstractModule(eqx.Module):
         channel = self.channels[k]
         if not channel.state_names:
             return self
-        ss = channel.steady_state(self.v, self.celsius)
+        ss = _steady_state(channel, self.v, self.celsius)
         module = self
         for s in channel.state_names:
             name = f"{channel.name}_{s}"
-            module = module._replace(name, module.states[name].at[where].set(ss[s][where]))
+            module = module._replace(name, scatter_set(module.states[name], where, take(ss[s], where)))
         return module
 
     def init_states(self):
@@ -302,14 +304,16 @@ class AbstractModule(eqx.Module):
         """
         where = np.arange(self.ncomp) if _where is None else _where
         check_value("stimulus current", current)
-        current = jnp.asarray(current, dtype=jnp.result_type(float))
+        xp = np if is_concrete(current) else jnp
+        current = xp.asarray(current, dtype=float_dtype())
         if current.ndim == 1:
-            current = jnp.broadcast_to(current, (len(where), current.shape[0]))
+            current = xp.broadcast_to(current, (len(where), current.shape[0]))
         if current.ndim != 2 or current.shape[0] != len(where):
             raise ValueError(
                 f"stimulate(): expected shape (ntime,) or ({len(where)}, ntime), "
                 f"got {current.shape}."
             )
+        current = jnp.asarray(current)
         stim = Stimulus(indices=jnp.asarray(where), current=current)
         return eqx.tree_at(lambda m: m.stimuli, self, self.stimuli + (stim,))
 
@@ -350,8 +354,8 @@ class AbstractModule(eqx.Module):
             raise ValueError("celsius cannot be made trainable.")
         where = np.arange(self.ncomp) if _where is None else _where
         if shared:
-            current = self.get(name)[where]
-            if _is_concrete(current) and not np.all(np.asarray(current) == np.asarray(current[0])):
+            current = self.get(name)
+            if is_concrete(current) and np.unique(np.asarray(current)[where]).size > 1:
                 raise ValueError(
                     f"make_trainable({name!r}, shared=True): the selected compartments hold "
                     "different values; set one value first or use shared=False."
@@ -367,7 +371,7 @@ class AbstractModule(eqx.Module):
         """
         out = []
         for tr in self.trainables:
-            values = self.get(tr.name)[tr.indices]
+            values = take(self.get(tr.name), tr.indices)
             out.append({tr.name: values[0] if tr.shared else values})
         return tuple(out)
 
@@ -403,9 +407,7 @@ class AbstractModule(eqx.Module):
         self.check_params(params)
         module = self
         for tr, p in zip(self.trainables, params):
-            old = module.get(tr.name)
-            value = jnp.asarray(p[tr.name], dtype=old.dtype)
-            module = module._replace(tr.name, old.at[tr.indices].set(value))
+            module = module._replace(tr.name, scatter_set(module.get(tr.name), tr.indices, p[tr.name]))
         return module
 
     def delete_recordings(self):

@@ -95,14 +95,15 @@ def build_schedule(ncomp_per_branch: Sequence[int], parents: Sequence[int]) -> S
         if parent_arr[i] >= 0:
             depth[i] = depth[parent_arr[i]] + 1
     nlevels = int(depth.max()) if nnodes else 0
-    per_level = [child_nodes[depth[child_nodes] == k] for k in range(1, nlevels + 1)]
-    width = max((len(lv) for lv in per_level), default=1)
-    levels = np.full((max(nlevels, 1), width, 2), nnodes, dtype=np.int64)
-    for k, lv in enumerate(per_level):
-        levels[k, : len(lv), 0] = lv
-        levels[k, : len(lv), 1] = parent_arr[lv]
-    if nlevels == 0:
-        levels = np.full((0, 1, 2), nnodes, dtype=np.int64)
+    # Group the non-root nodes by depth: level k holds the nodes of depth k + 1.
+    by_depth = child_nodes[np.argsort(depth[child_nodes], kind="stable")]
+    level_of = depth[by_depth] - 1
+    counts = np.bincount(level_of, minlength=nlevels)
+    width = int(counts.max()) if nlevels else 1
+    slot = np.arange(len(by_depth)) - np.repeat(np.cumsum(counts) - counts, counts)
+    levels = np.full((nlevels, width, 2), nnodes, dtype=np.int64)
+    levels[level_of, slot, 0] = by_depth
+    levels[level_of, slot, 1] = parent_arr[by_depth]
 
     return Schedule(
         comp_to_node=comp_to_node,

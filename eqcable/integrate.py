@@ -166,7 +166,11 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper):
     # In the backward pass, recompute the element-wise work of each step (channels) instead
     # of storing its many intermediates, but keep the tree solve's results (sequential
     # sweeps are the expensive part to recompute).
-    step = jax.checkpoint(step, policy=jax.checkpoint_policies.save_only_these_names("tree_solve"))
+    step = jax.checkpoint(
+        step,
+        policy=jax.checkpoint_policies.save_only_these_names("tree_solve"),
+        prevent_cse=False,  # safe inside scan, and lets XLA share work
+    )
     _, traces = jax.lax.scan(step, (v0, states0), i_ext_steps)
     return jnp.concatenate([record(v0, states0)[None], traces]).T
 

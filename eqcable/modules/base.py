@@ -146,10 +146,10 @@ class AbstractModule(eqx.Module):
             return "celsius", None, name
         if name in self.states:
             return "state", None, name
-        prefix, _, field = name.partition("_")
-        k = self._channel_index(prefix)
-        if k is not None and field in self.channels[k].param_names():
-            return "param", k, field
+        for k, ch in enumerate(self.channels):
+            field = name.removeprefix(f"{ch.name}_")
+            if field != name and field in ch.param_names():
+                return "param", k, field
         raise ValueError(f"Unknown quantity {name!r}. Known: {', '.join(self.quantity_names())}.")
 
     def quantity_names(self) -> tuple[str, ...]:

@@ -108,25 +108,34 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--no-jaxley", action="store_true")
     args = parser.parse_args()
-    print(f"jax {jax.__version__}, device {jax.devices()[0].device_kind}, float64, "
-          f"{NSTEPS} steps of {DT} ms; times in ms (medians of {args.repeats}), compile in s")
-    header = (f"{'ncomp':>6} {'who':>8} {'fwd':>9} {'grad':>9} {'bwd/fwd':>8} "
-              f"{'cfwd':>6} {'cgrad':>6} {'build':>7}")
+    print(
+        f"jax {jax.__version__}, device {jax.devices()[0].device_kind}, float64, "
+        f"{NSTEPS} steps of {DT} ms; times in ms (medians of {args.repeats}), compile in s"
+    )
+    header = (
+        f"{'ncomp':>6} {'who':>8} {'fwd':>9} {'grad':>9} {'bwd/fwd':>8} "
+        f"{'cfwd':>6} {'cgrad':>6} {'build':>7}"
+    )
     print(header)
     for n in args.sizes:
         rows = {"eqcable": bench_eqcable(n, args.repeats)}
         if not args.no_jaxley:
             rows["jaxley"] = bench_jaxley(n, args.repeats)
         for who, r in rows.items():
-            print(f"{n:>6} {who:>8} {r['fwd'] * 1e3:9.2f} {r['grad'] * 1e3:9.2f} "
-                  f"{r['grad'] / r['fwd']:8.2f} {r['compile_fwd']:6.2f} "
-                  f"{r['compile_grad']:6.2f} {r['build']:7.3f}")
+            print(
+                f"{n:>6} {who:>8} {r['fwd'] * 1e3:9.2f} {r['grad'] * 1e3:9.2f} "
+                f"{r['grad'] / r['fwd']:8.2f} {r['compile_fwd']:6.2f} "
+                f"{r['compile_grad']:6.2f} {r['build']:7.3f}"
+            )
         if "jaxley" in rows:
             e, j = rows["eqcable"], rows["jaxley"]
-            print(f"{n:>6} {'ratio':>8} {e['fwd'] / j['fwd']:9.2f} {e['grad'] / j['grad']:9.2f} "
-                  f"{'':>8} {e['compile_fwd'] / j['compile_fwd']:6.2f} "
-                  f"{e['compile_grad'] / j['compile_grad']:6.2f} {e['build'] / j['build']:7.3f}"
-                  f"   (eqcable/Jaxley; traces differ by max {np.max(np.abs(e['v'] - j['v'])):.2g} mV)")
+            dv = np.max(np.abs(e["v"] - j["v"]))
+            print(
+                f"{n:>6} {'ratio':>8} {e['fwd'] / j['fwd']:9.2f} {e['grad'] / j['grad']:9.2f} "
+                f"{'':>8} {e['compile_fwd'] / j['compile_fwd']:6.2f} "
+                f"{e['compile_grad'] / j['compile_grad']:6.2f} {e['build'] / j['build']:7.3f}"
+                f"   (eqcable/Jaxley; traces differ by max {dv:.2g} mV)"
+            )
 
 
 if __name__ == "__main__":

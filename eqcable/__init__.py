@@ -2,23 +2,47 @@
 
 import importlib.metadata
 
-from .channels import AbstractChannel as AbstractChannel, HH as HH, Leak as Leak
+from .channels import HH as HH
+from .channels import AbstractChannel as AbstractChannel
+from .channels import Leak as Leak
 from .integrate import integrate as integrate
 from .modules import (
     AbstractModule as AbstractModule,
+)
+from .modules import (
     Branch as Branch,
+)
+from .modules import (
     Cell as Cell,
+)
+from .modules import (
     Compartment as Compartment,
+)
+from .modules import (
     View as View,
 )
 from .solvers import (
     AbstractStepper as AbstractStepper,
+)
+from .solvers import (
     AbstractTreeSolver as AbstractTreeSolver,
+)
+from .solvers import (
     BackwardEuler as BackwardEuler,
+)
+from .solvers import (
     CrankNicolson as CrankNicolson,
-    exponential_euler as exponential_euler,
+)
+from .solvers import (
     LevelParallelSolve as LevelParallelSolve,
+)
+from .solvers import (
     SequentialSolve as SequentialSolve,
+)
+from .solvers import (
+    exponential_euler as exponential_euler,
+)
+from .solvers import (
     tree_solve as tree_solve,
 )
 from .stimuli import step_current as step_current

@@ -17,7 +17,7 @@ from jaxtyping import Array, Float
 from .modules.base import AbstractModule
 from .solvers.stepping import AbstractStepper, BackwardEuler, axial_diagonal, voltage_step
 from .solvers.tree_solve import AbstractTreeSolver, SequentialSolve
-from .stimuli import _check_time
+from .stimuli import check_time
 
 
 def integrate(
@@ -55,15 +55,21 @@ def integrate(
     """
     if not isinstance(module, AbstractModule):
         raise TypeError(f"integrate() expects a Compartment, Branch or Cell, got {type(module)}.")
-    nsteps = _check_time(dt, t_max)
+    nsteps = check_time(dt, t_max)
     solver = SequentialSolve() if solver is None else solver
     stepper = BackwardEuler() if stepper is None else stepper
     if not isinstance(solver, AbstractTreeSolver):
-        raise TypeError(f"solver must be an AbstractTreeSolver, e.g. SequentialSolve(); got {solver!r}.")
+        raise TypeError(
+            f"solver must be an AbstractTreeSolver, e.g. SequentialSolve(); got {solver!r}."
+        )
     if not isinstance(stepper, AbstractStepper):
-        raise TypeError(f"stepper must be an AbstractStepper, e.g. BackwardEuler(); got {stepper!r}.")
+        raise TypeError(
+            f"stepper must be an AbstractStepper, e.g. BackwardEuler(); got {stepper!r}."
+        )
     if not module.recordings:
-        raise ValueError("Nothing is recorded: call e.g. `cell.branch(0).comp(0).record('v')` first.")
+        raise ValueError(
+            "Nothing is recorded: call e.g. `cell.branch(0).comp(0).record('v')` first."
+        )
     if params is not None:
         module.check_params(params)  # clear errors before tracing
     return _simulate(module, params, float(dt), nsteps, solver, stepper)
@@ -127,7 +133,7 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper):
                 rows.append(states[rec.name][idx])
             else:  # "i_<Channel>"
                 k = [ch.name for ch in channels].index(rec.name[2:])
-                ch = jax.tree.map(lambda x: x[idx], channels[k])
+                ch = jax.tree.map(lambda x, idx=idx: x[idx], channels[k])
                 st = {n: x[idx] for n, x in channel_states(ch, states).items()}
                 rows.append(jnp.where(masks[k][idx], ch.current(st, v[idx]), 0.0))
         return jnp.concatenate(rows)
@@ -136,10 +142,10 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper):
         v, states = carry
         i_mem = jnp.zeros_like(v)
         g_mem = jnp.zeros_like(v)
-        for ch, mask in zip(channels, masks):
+        for ch, mask in zip(channels, masks, strict=True):
             st = channel_states(ch, states)
             # Linearise the channel current around v: i(v) and di/dv (exact, by autodiff).
-            i, g = jax.jvp(lambda vv: ch.current(st, vv), (v,), (jnp.ones_like(v),))
+            i, g = jax.jvp(lambda vv, ch=ch, st=st: ch.current(st, vv), (v,), (jnp.ones_like(v),))
             i_mem = i_mem + jnp.where(mask, i, 0.0)
             g_mem = g_mem + jnp.where(mask, g, 0.0)
         i_ext = jnp.zeros_like(v).at[stim_nodes].add(i_ext_k)
@@ -157,7 +163,7 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper):
             tree,
         )
         new_states = dict(states)
-        for ch, mask in zip(channels, masks):
+        for ch, mask in zip(channels, masks, strict=True):
             st = channel_states(ch, states)
             for n, x in ch.step(st, v, dt, celsius).items():
                 new_states[f"{ch.name}_{n}"] = jnp.where(mask, x, st[n])

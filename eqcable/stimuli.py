@@ -11,12 +11,10 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 
-def _check_time(dt: float, t_max: float) -> int:
+def check_time(dt: float, t_max: float) -> int:
     """Validate ``dt`` and ``t_max`` (ms) and return the number of steps."""
     for name, value in (("dt", dt), ("t_max", t_max)):
-        if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(
-            value, bool
-        ):
+        if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool):
             raise TypeError(f"{name} must be a Python number (ms), got {type(value).__name__}.")
         if not np.isfinite(value) or value <= 0:
             raise ValueError(f"{name} must be positive and finite (ms), got {value}.")
@@ -46,7 +44,7 @@ def step_current(
 
     **Raises:** `ValueError` for non-positive `dt`/`t_max` or a negative `duration`.
     """
-    nsteps = _check_time(dt, t_max)
+    nsteps = check_time(dt, t_max)
     if not np.isfinite(delay) or not np.isfinite(duration) or duration < 0:
         raise ValueError(
             f"step_current needs a finite delay and a finite duration >= 0 (ms), "

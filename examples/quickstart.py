@@ -7,8 +7,10 @@ import eqcable as ec
 branch = ec.Branch(ec.Compartment(), ncomp=4)
 cell = ec.Cell([branch, branch, branch], parents=[-1, 0, 0])
 cell = cell.insert(ec.HH())
-cell = cell.branch(1).comp(3).stimulate(
-    ec.step_current(delay=1.0, duration=2.0, amplitude=0.5, dt=0.025, t_max=10.0)
+cell = (
+    cell.branch(1)
+    .comp(3)
+    .stimulate(ec.step_current(delay=1.0, duration=2.0, amplitude=0.5, dt=0.025, t_max=10.0))
 )
 cell = cell.branch(0).comp(0).record("v")
 cell = cell.branch(2).comp(3).record("v")

@@ -90,14 +90,10 @@ def neuron_run(
 def eqcable_run(module, *, t_max, dt, record_comps, iclamps=(), stepper=None, solver=None):
     """Run `module` in eqcable with the same stimuli/recordings as `neuron_run`."""
     for comp, delay, dur, amp in iclamps:
-        module = module.comp(comp).stimulate(
-            ec.step_current(delay, dur, amp, dt=dt, t_max=t_max)
-        )
+        module = module.comp(comp).stimulate(ec.step_current(delay, dur, amp, dt=dt, t_max=t_max))
     for c in record_comps:
         module = module.comp(c).record("v")
-    return np.asarray(
-        module.integrate(t_max=t_max, dt=dt, stepper=stepper, solver=solver)
-    )
+    return np.asarray(module.integrate(t_max=t_max, dt=dt, stepper=stepper, solver=solver))
 
 
 def central_difference(f, x: float, eps: float) -> float:

@@ -67,13 +67,14 @@ def test_tree_solve_derivatives_equal_dense_autodiff(spec):
     w = jnp.asarray(rng.normal(size=d.shape))
     vjp_dense = jax.vjp(dense, d, u, b)[1](w)
     for solver in SOLVERS:
+
         def ours(d, u, b, solver=solver):
             return ec.tree_solve(solver, d, u, b, tree)
 
         _, jvp_ours = jax.jvp(ours, (d, u, b), tangents)
         np.testing.assert_allclose(jvp_ours, jvp_dense, rtol=1e-10, atol=1e-10)
         vjp_ours = jax.vjp(ours, d, u, b)[1](w)
-        for got, want, name in zip(vjp_ours, vjp_dense, "dub"):
+        for got, want, name in zip(vjp_ours, vjp_dense, "dub", strict=True):
             if name == "u":  # the dense cotangent of u at roots is meaningless
                 got, want = got * (tree.parent >= 0), want * (tree.parent >= 0)
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)

@@ -63,8 +63,13 @@ def test_nan_parameters_are_refused():
 
 @pytest.mark.parametrize(
     "dt,t_max,match",
-    [(0.0, 1.0, "dt"), (-0.1, 1.0, "dt"), (np.nan, 1.0, "dt"), (0.025, 0.01, "t_max"),
-     (0.025, np.inf, "t_max")],
+    [
+        (0.0, 1.0, "dt"),
+        (-0.1, 1.0, "dt"),
+        (np.nan, 1.0, "dt"),
+        (0.025, 0.01, "t_max"),
+        (0.025, np.inf, "t_max"),
+    ],
 )
 def test_bad_time_step(dt, t_max, match):
     cell = _cell().comp(0).record()

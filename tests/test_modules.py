@@ -74,7 +74,7 @@ def test_no_recompilation_when_only_values_change(monkeypatch):
     cell = _cell().make_trainable("HH_gK").make_trainable("radius", shared=False)
     params = cell.params()
     for scale in (1.0, 1.1, 0.9):
-        cell.integrate(jax.tree.map(lambda x: x * scale, params), t_max=T_MAX, dt=DT)
+        cell.integrate(jax.tree.map(lambda x, s=scale: x * s, params), t_max=T_MAX, dt=DT)
     # A new module with the same structure but other values does not recompile either.
     other = cell.set("HH_gNa", 0.1).branch(2).set("length", 7.0)
     other.integrate(params, t_max=T_MAX, dt=DT)
@@ -83,7 +83,9 @@ def test_no_recompilation_when_only_values_change(monkeypatch):
 def test_filter_vmap_over_parameters_equals_a_loop():
     cell = _cell().make_trainable("HH_gNa")
     values = jnp.asarray([0.08, 0.12, 0.16])
-    batched = eqx.filter_vmap(lambda g: cell.integrate(({"HH_gNa": g},), t_max=T_MAX, dt=DT))(values)
+    batched = eqx.filter_vmap(lambda g: cell.integrate(({"HH_gNa": g},), t_max=T_MAX, dt=DT))(
+        values
+    )
     looped = jnp.stack([cell.integrate(({"HH_gNa": g},), t_max=T_MAX, dt=DT) for g in values])
     np.testing.assert_allclose(batched, looped, rtol=1e-12, atol=1e-12)
 
@@ -98,7 +100,9 @@ def test_params_none_uses_module_values():
 
 
 def test_shared_vs_per_compartment_parameters():
-    cell = _cell().branch(1).make_trainable("radius").branch(2).make_trainable("length", shared=False)
+    cell = (
+        _cell().branch(1).make_trainable("radius").branch(2).make_trainable("length", shared=False)
+    )
     (p0, p1) = cell.params()
     assert p0["radius"].shape == () and p1["length"].shape == (4,)
     new = cell.apply_params(({"radius": jnp.asarray(2.0)}, {"length": jnp.arange(1.0, 5.0)}))

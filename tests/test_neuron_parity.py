@@ -6,9 +6,9 @@ IClamp timing is NEURON's; so any difference above round-off is a modelling bug.
 
 import numpy as np
 import pytest
+from helpers import eqcable_run, neuron_run
 
 import eqcable as ec
-from helpers import eqcable_run, neuron_run
 
 TOL = 1e-6  # mV, at every recorded site and time step
 
@@ -16,11 +16,20 @@ TOL = 1e-6  # mV, at every recorded site and time step
 def _compare(cell, *, t_max, dt, record, iclamps, secondorder=0, solver=None):
     stepper = ec.CrankNicolson() if secondorder else ec.BackwardEuler()
     ours = eqcable_run(
-        cell, t_max=t_max, dt=dt, record_comps=record, iclamps=iclamps,
-        stepper=stepper, solver=solver,
+        cell,
+        t_max=t_max,
+        dt=dt,
+        record_comps=record,
+        iclamps=iclamps,
+        stepper=stepper,
+        solver=solver,
     )
     ref = neuron_run(
-        cell, t_max=t_max, dt=dt, record_comps=record, iclamps=iclamps,
+        cell,
+        t_max=t_max,
+        dt=dt,
+        record_comps=record,
+        iclamps=iclamps,
         secondorder=secondorder,
     )
     assert ours.shape == ref.shape
@@ -43,8 +52,12 @@ def test_branch_with_varying_radii(secondorder):
     branch = ec.Branch([ec.Compartment(radius=r, length=15.0) for r in radii])
     cell = ec.Cell([branch], parents=[-1]).insert(ec.HH())
     v = _compare(
-        cell, t_max=15.0, dt=0.025, record=[0, 3, 7],
-        iclamps=[(0, 1.0, 3.0, 0.1)], secondorder=secondorder,
+        cell,
+        t_max=15.0,
+        dt=0.025,
+        record=[0, 3, 7],
+        iclamps=[(0, 1.0, 3.0, 0.1)],
+        secondorder=secondorder,
     )
     assert v.max() > 20.0
 
@@ -56,8 +69,12 @@ def test_three_branch_cell(solver):
     b2 = ec.Branch(ec.Compartment(radius=1.3, length=30.0, axial_resistivity=80.0), ncomp=4)
     cell = ec.Cell([b0, b1, b2], parents=[-1, 0, 0]).insert(ec.HH())
     v = _compare(
-        cell, t_max=15.0, dt=0.025, record=[0, 3, 7, 11],
-        iclamps=[(7, 1.0, 2.0, 0.3)], solver=solver,
+        cell,
+        t_max=15.0,
+        dt=0.025,
+        record=[0, 3, 7, 11],
+        iclamps=[(7, 1.0, 2.0, 0.3)],
+        solver=solver,
     )
     assert v.max() > 20.0
 
@@ -74,8 +91,12 @@ def test_unequal_ncomp_per_branch(secondorder):
     offsets = np.cumsum([0] + ncomps)
     tips = [offsets[b + 1] - 1 for b in (2, 3, 4)]
     _compare(
-        cell, t_max=12.0, dt=0.025, record=[0, *tips],
-        iclamps=[(1, 0.5, 3.0, 0.4)], secondorder=secondorder,
+        cell,
+        t_max=12.0,
+        dt=0.025,
+        record=[0, *tips],
+        iclamps=[(1, 0.5, 3.0, 0.4)],
+        secondorder=secondorder,
     )
 
 

@@ -282,7 +282,9 @@ class AbstractModule(eqx.Module):
         module = self
         for s in channel.state_names:
             name = f"{channel.name}_{s}"
-            module = module._replace(name, scatter_set(module.states[name], where, take(ss[s], where)))
+            module = module._replace(
+                name, scatter_set(module.states[name], where, take(ss[s], where))
+            )
         return module
 
     def init_states(self):
@@ -333,9 +335,7 @@ class AbstractModule(eqx.Module):
         rec = Recording(name=name, indices=jnp.asarray(where))
         return eqx.tree_at(lambda m: m.recordings, self, self.recordings + (rec,))
 
-    def make_trainable(
-        self, name: str, *, shared: bool = True, _where: np.ndarray | None = None
-    ):
+    def make_trainable(self, name: str, *, shared: bool = True, _where: np.ndarray | None = None):
         """Make a parameter trainable on the whole module (or a selection).
 
         **Arguments:**
@@ -386,7 +386,7 @@ class AbstractModule(eqx.Module):
                 f"{len(self.trainables)} dicts like module.params(), got {type(params).__name__}"
                 + (f" of length {len(params)}." if isinstance(params, (tuple, list)) else ".")
             )
-        for k, (tr, p) in enumerate(zip(self.trainables, params)):
+        for k, (tr, p) in enumerate(zip(self.trainables, params, strict=True)):
             if not isinstance(p, dict) or set(p) != {tr.name}:
                 raise ValueError(
                     f"params do not match this module's trainables: entry {k} should be "
@@ -406,8 +406,10 @@ class AbstractModule(eqx.Module):
             return self
         self.check_params(params)
         module = self
-        for tr, p in zip(self.trainables, params):
-            module = module._replace(tr.name, scatter_set(module.get(tr.name), tr.indices, p[tr.name]))
+        for tr, p in zip(self.trainables, params, strict=True):
+            module = module._replace(
+                tr.name, scatter_set(module.get(tr.name), tr.indices, p[tr.name])
+            )
         return module
 
     def delete_recordings(self):

@@ -97,5 +97,3 @@ def voltage_step(
     rhs = i_external - i_membrane - tree_matvec(axial_diag, u, v, schedule)
     delta = tree_solve(solver, d, u, rhs, schedule)
     return v + c * delta
-
-

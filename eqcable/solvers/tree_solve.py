@@ -215,7 +215,9 @@ def _tree_solve_jvp(solver, primals, tangents):
     r = db - tree_matvec(dd, du, x, schedule)
 
     def solve_eliminated(_, rhs):
-        return solver.substitute(d_elim, u, solver.eliminate_rhs(d_elim, u, rhs, schedule), schedule)
+        return solver.substitute(
+            d_elim, u, solver.eliminate_rhs(d_elim, u, rhs, schedule), schedule
+        )
 
     # `custom_linear_solve(symmetric=True)` tells JAX that the transpose of this linear map
     # is the same solve (A is symmetric), so reverse mode costs one more O(n) solve too.

@@ -1,0 +1,116 @@
+"""The errors of SWC reading: one class per rule, all `MorphologyError`s."""
+
+
+class MorphologyError(ValueError):
+    """A morphology that eqcable refuses to read; the base of all the SWC errors below.
+
+    **Attributes:**
+
+    - `path`: the file (or ``"<string>"``, ``"<array>"``) the problem is in.
+    - `line`: the 1-based line number of the problem, `None` where it has none (a whole-file
+      problem, or an array source).
+    - `row`: for an array source, the 0-based row of the problem; otherwise `None`.
+    - `sample_id`: the id of the offending sample, `None` where there is none.
+    - `detail`: the description without the location prefix.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        sample_id: int | None = None,
+        row: int | None = None,
+    ):
+        self.detail = detail
+        self.path = path
+        self.line = line
+        self.row = row
+        self.sample_id = sample_id
+        where = self.location()
+        super().__init__(f"{path}, {where}: {detail}" if where else f"{path}: {detail}")
+
+    def location(self) -> str:
+        """The position of the problem inside its file: ``"line 9, sample 3"``."""
+        parts = []
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        elif self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.sample_id is not None:
+            parts.append(f"sample {self.sample_id}")
+        return ", ".join(parts)
+
+    def __reduce__(self):
+        return _rebuild_error, (type(self), self.args, dict(self.__dict__))
+
+
+def _rebuild_error(cls, args, state):
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class MalformedLineError(MorphologyError):
+    """A data line without exactly seven whitespace-separated fields."""
+
+
+class NonNumericFieldError(MorphologyError):
+    """A field that is not a finite number, or an id/type/parent that is not an integer."""
+
+
+class InvalidIdError(MorphologyError):
+    """A negative sample id (``-1`` is reserved for "no parent")."""
+
+
+class MissingParentError(MorphologyError):
+    """A parent id that no sample in the file has."""
+
+
+class DuplicateIdError(MorphologyError):
+    """A sample id used twice. `first_line` is the line of the first use."""
+
+
+class ParentAfterChildError(MorphologyError):
+    """A sample whose parent is listed on a later line (or is the sample itself)."""
+
+
+class CycleError(ParentAfterChildError):
+    """Samples that are their own ancestors. `cycle_ids` lists them from child to parent."""
+
+
+class MultipleRootsError(MorphologyError):
+    """More than one sample with ``parent = -1``. `root_ids` lists them all."""
+
+
+class NonPositiveRadiusError(MorphologyError):
+    """A radius ``<= 0`` (pass ``min_radius=`` to raise small radii on purpose)."""
+
+
+class UnknownTypeError(MorphologyError):
+    """A negative SWC type id."""
+
+
+class EmptyFileError(MorphologyError):
+    """A file without a single sample."""
+
+
+class NoSomaError(MorphologyError):
+    """No sample of type 1 (soma), when ``require_soma=True``."""
+
+
+class MultipleProblemsError(MorphologyError):
+    """Several problems in one file; `problems` holds the individual errors, by line."""
+
+    def __init__(self, problems: list[MorphologyError], *, path: str | None = None):
+        self.problems = list(problems)
+        listing = "\n".join(
+            f"  {p.location() or 'file'}: {type(p).__name__}: {p.detail}" for p in problems
+        )
+        super().__init__(f"{len(problems)} problems:\n{listing}", path=path)
+
+
+class LikelyNanometresWarning(UserWarning):
+    """The coordinates or radii look like nanometres; eqcable expects µm."""

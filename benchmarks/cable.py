@@ -41,6 +41,20 @@ def first_call(f):
     return time.perf_counter() - t, out
 
 
+def measure(fwd, grad, params, build, repeats):
+    """Compile and median times of a jitted forward and gradient function."""
+    c_fwd, v = first_call(lambda: fwd(params))
+    c_grad, _ = first_call(lambda: grad(params))
+    return dict(
+        build=build,
+        fwd=median_time(lambda: fwd(params), repeats),
+        grad=median_time(lambda: grad(params), repeats),
+        compile_fwd=c_fwd,
+        compile_grad=c_grad,
+        v=np.asarray(v[0]),
+    )
+
+
 def bench_eqcable(ncomp, repeats):
     t0 = time.perf_counter()
     comp = ec.Compartment(radius=1.0, length=10.0, axial_resistivity=5000.0, v=-65.0)
@@ -53,16 +67,7 @@ def bench_eqcable(ncomp, repeats):
     grad = eqx.filter_jit(
         eqx.filter_grad(lambda p: jnp.mean(cell.integrate(p, t_max=T_MAX, dt=DT) ** 2))
     )
-    c_fwd, v = first_call(lambda: fwd(params))
-    c_grad, _ = first_call(lambda: grad(params))
-    return dict(
-        build=build,
-        fwd=median_time(lambda: fwd(params), repeats),
-        grad=median_time(lambda: grad(params), repeats),
-        compile_fwd=c_fwd,
-        compile_grad=c_grad,
-        v=np.asarray(v[0]),
-    )
+    return measure(fwd, grad, params, build, repeats)
 
 
 def bench_jaxley(ncomp, repeats):
@@ -90,16 +95,7 @@ def bench_jaxley(ncomp, repeats):
 
     fwd = jax.jit(simulate)
     grad = jax.jit(jax.grad(lambda p: jnp.mean(simulate(p) ** 2)))
-    c_fwd, v = first_call(lambda: fwd(params))
-    c_grad, _ = first_call(lambda: grad(params))
-    return dict(
-        build=build,
-        fwd=median_time(lambda: fwd(params), repeats),
-        grad=median_time(lambda: grad(params), repeats),
-        compile_fwd=c_fwd,
-        compile_grad=c_grad,
-        v=np.asarray(v[0]),
-    )
+    return measure(fwd, grad, params, build, repeats)
 
 
 def main():

@@ -56,7 +56,7 @@ def unbranched_sections(samples: SwcSamples) -> list[UnbranchedSection]:
 
     - `samples`: validated samples, from [`eqcable.morphology.swc.read_swc_samples`][].
 
-    **Returns:** a list of [`eqcable.morphology.swc.UnbranchedSection`][] `(indices, parent,
+    **Returns:** a list of [`eqcable.morphology.sections.UnbranchedSection`][] `(indices, parent,
     type)`, in the order of their first own sample, so every parent precedes its children.
 
     **Raises:** `ValueError` if some sample's parent row is not before its own.

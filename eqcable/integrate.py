@@ -94,13 +94,16 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper):
     area = jnp.where(is_comp, 2.0 * math.pi * radius * length, 0.0)  # µm²
     capacitance = 1e-5 * nodes(module.capacitance) * area  # nF
     to_absolute = 1e-2 * area  # mA/cm² -> nA and S/cm² -> µS
-    # Half of each compartment's axial resistance (MΩ); branch points have none.
-    half_r = jnp.where(
-        is_comp, 0.5e-2 * nodes(module.axial_resistivity) * length / (math.pi * radius**2), 0.0
-    )
+    # Axial resistance between each node and its parent (MΩ): the node's own proximal half
+    # (a compartment's; branch points have none) plus, within a branch, the distal half of
+    # the compartment before it. A child hanging from another branch's node adds nothing
+    # on the parent side, as in NEURON.
+    half_r = 0.5e-2 * module.axial_resistivity * module.length / (math.pi * module.radius**2)
+    own = jnp.where(is_comp, half_r[n2c], 0.0)
+    has_half = s.parent_half >= 0
+    parent_side = jnp.where(has_half, half_r[jnp.where(has_half, s.parent_half, 0)], 0.0)
     has_parent = tree.parent >= 0
-    parent = jnp.where(has_parent, tree.parent, 0)
-    g_axial = jnp.where(has_parent, 1.0 / (half_r + half_r[parent]), 0.0)  # µS
+    g_axial = jnp.where(has_parent, 1.0 / jnp.where(has_parent, own + parent_side, 1.0), 0.0)
     axial_diag = axial_diagonal(g_axial, tree)
 
     channels = [jax.tree.map(nodes, ch) for ch in module.channels]

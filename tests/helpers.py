@@ -60,9 +60,9 @@ def neuron_run(
                     seg.pas.g, seg.pas.e = p["gLeak"], p["eLeak"]
             segments.append(seg)
         sections.append(sec)
-    for b, p in enumerate(module.branch_parents):
+    for b, (p, x) in enumerate(zip(module.branch_parents, module.branch_parent_x, strict=True)):
         if p >= 0:
-            sections[b].connect(sections[p](1), 0)
+            sections[b].connect(sections[p](x), 0)
 
     h.celsius = float(np.asarray(module.celsius))
     h.dt = dt

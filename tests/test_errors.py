@@ -32,6 +32,12 @@ def test_parents_must_be_a_tree(parents, match):
         ec.Cell([_branch(), _branch(), _branch()], parents=parents)
 
 
+@pytest.mark.parametrize("x", [-0.1, 1.5, float("nan")])
+def test_attachment_position_must_be_in_unit_interval(x):
+    with pytest.raises(ValueError, match=r"parent_x\[1\]"):
+        ec.Cell([_branch(), _branch()], parents=[-1, 0], parent_x=[1.0, x])
+
+
 def test_ncomp_must_be_positive():
     with pytest.raises(ValueError, match="ncomp"):
         ec.Branch(ec.Compartment(), ncomp=0)

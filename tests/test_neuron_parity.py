@@ -111,3 +111,29 @@ def test_passive_cable_matches_neuron():
     cable = ec.Branch(ec.Compartment(radius=0.5, length=20.0), ncomp=50)
     cell = ec.Cell([cable], parents=[-1]).insert(ec.Leak(gLeak=1e-4, eLeak=-65.0))
     _compare(cell, t_max=20.0, dt=0.025, record=[0, 25, 49], iclamps=[(0, 1.0, 15.0, 0.05)])
+
+
+@pytest.mark.parametrize("secondorder", [0, 1])
+def test_children_attached_anywhere_on_the_parent(secondorder):
+    # As NEURON's child.connect(parent(x)): at the start (x = 0) of the root and of a
+    # non-root branch, at interior positions (the compartment containing x, a boundary
+    # going to the distal one), and at the end.
+    ncomps = [5, 3, 4, 2, 3, 1]
+    parents = [-1, 0, 0, 1, 0, 2]
+    parent_x = [1.0, 0.0, 0.5, 0.0, 0.3, 1.0]
+    branches = [
+        ec.Branch(ec.Compartment(radius=0.5 + 0.25 * i, length=8.0 + 3 * i), ncomp=n)
+        for i, n in enumerate(ncomps)
+    ]
+    cell = ec.Cell(branches, parents=parents, parent_x=parent_x).insert(ec.HH())
+    offsets = np.cumsum([0] + ncomps)
+    record = [0, 2, *[offsets[b + 1] - 1 for b in range(1, 6)]]
+    v = _compare(
+        cell,
+        t_max=12.0,
+        dt=0.025,
+        record=record,
+        iclamps=[(offsets[3], 1.0, 2.0, 0.3)],
+        secondorder=secondorder,
+    )
+    assert v.max() > 20.0

@@ -21,6 +21,7 @@ def fields_from_scalars(**geometry) -> dict:
     return dict(
         ncomp_per_branch=(1,),
         branch_parents=(-1,),
+        branch_parent_x=(1.0,),
         **{k: full(1, v) for k, v in geometry.items()},
         celsius=jnp.asarray(6.3, dtype=float_dtype()),
         channels=(),
@@ -41,7 +42,7 @@ def _tile(x, count: int):
     return jnp.asarray(np.tile(np.asarray(x), count))
 
 
-def fields_from_parts(parts: Sequence, ncomp_per_branch, parents) -> dict:
+def fields_from_parts(parts: Sequence, ncomp_per_branch, parents, parent_x=None) -> dict:
     """Concatenate modules (compartments into a branch, branches into a cell).
 
     Channels present in only some parts are inserted with their mask off elsewhere;
@@ -102,6 +103,9 @@ def fields_from_parts(parts: Sequence, ncomp_per_branch, parents) -> dict:
     return dict(
         ncomp_per_branch=tuple(int(n) for n in ncomp_per_branch),
         branch_parents=tuple(int(b) for b in parents),
+        branch_parent_x=tuple(1.0 for _ in parents)
+        if parent_x is None
+        else tuple(float(x) for x in parent_x),
         **out,
         celsius=runs[0][0].celsius,
         channels=tuple(channels),
@@ -110,5 +114,5 @@ def fields_from_parts(parts: Sequence, ncomp_per_branch, parents) -> dict:
         stimuli=tuple(stimuli),
         recordings=tuple(recordings),
         trainables=tuple(trainables),
-        structure=CellStructure.build(ncomp_per_branch, parents),
+        structure=CellStructure.build(ncomp_per_branch, parents, parent_x),
     )

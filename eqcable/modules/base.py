@@ -60,14 +60,20 @@ class CellStructure(eqx.Module):
 
     comp_to_node: Int[Array, " ncomp"]
     node_to_comp: Int[Array, " nnodes"]
+    parent_half: Int[Array, " nnodes"]
     tree: TreeSchedule
 
     @staticmethod
-    def build(ncomp_per_branch: Sequence[int], parents: Sequence[int]) -> "CellStructure":
-        s = build_schedule(ncomp_per_branch, parents)
+    def build(
+        ncomp_per_branch: Sequence[int],
+        parents: Sequence[int],
+        parent_x: Sequence[float] | None = None,
+    ) -> "CellStructure":
+        s = build_schedule(ncomp_per_branch, parents, parent_x)
         return CellStructure(
             comp_to_node=jnp.asarray(s.comp_to_node),
             node_to_comp=jnp.asarray(s.node_to_comp),
+            parent_half=jnp.asarray(s.parent_half),
             tree=TreeSchedule(
                 parent=jnp.asarray(s.parent),
                 all_children=jnp.asarray(s.all_children),
@@ -105,6 +111,7 @@ class AbstractModule(eqx.Module):
 
     ncomp_per_branch: tuple[int, ...] = eqx.field(static=True)
     branch_parents: tuple[int, ...] = eqx.field(static=True)
+    branch_parent_x: tuple[float, ...] = eqx.field(static=True)
     radius: Float[Array, " ncomp"]
     length: Float[Array, " ncomp"]
     axial_resistivity: Float[Array, " ncomp"]

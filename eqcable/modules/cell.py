@@ -16,12 +16,21 @@ class Cell(AbstractModule):
     - `parents`: for every branch, the index of the branch it hangs from, or ``-1`` for
       the root (exactly one). A child attaches to the far end of its parent (NEURON's
       ``child.connect(parent(1))``).
+    - `parent_x`: optionally, where on its parent each branch attaches, as NEURON's
+      ``child.connect(parent(x))``: ``1`` the far end (default), ``0`` the parent's start,
+      ``0 < x < 1`` the centre of the parent's compartment containing ``x``. Ignored for
+      the root.
 
     **Raises:** `ValueError` if `parents` is not a tree over the branches (wrong length,
-    index out of range, cycle, not exactly one root).
+    index out of range, cycle, not exactly one root) or `parent_x` is outside ``[0, 1]``.
     """
 
-    def __init__(self, branches: Sequence[Branch], parents: Sequence[int]):
+    def __init__(
+        self,
+        branches: Sequence[Branch],
+        parents: Sequence[int],
+        parent_x: Sequence[float] | None = None,
+    ):
         branches = list(branches)
         for i, b in enumerate(branches):
             if not isinstance(b, Branch):
@@ -32,6 +41,6 @@ class Cell(AbstractModule):
             raise ValueError(
                 f"A cell needs exactly one root branch (parent -1); got {len(roots)}: {roots}."
             )
-        fields = fields_from_parts(branches, [b.ncomp for b in branches], parents)
+        fields = fields_from_parts(branches, [b.ncomp for b in branches], parents, parent_x)
         for name, value in fields.items():
             setattr(self, name, value)

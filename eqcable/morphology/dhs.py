@@ -22,9 +22,13 @@ class Schedule(NamedTuple):
     - ``comp_to_node``: ``(ncomp,)`` node index of every compartment (flat, branch-major
       compartment order as the user sees it).
     - ``node_to_comp``: ``(nnodes,)`` compartment index of every node, ``-1`` for
-      branch-point nodes.
+      branch-point (and root start) nodes.
     - ``parent``: ``(nnodes,)`` parent node of every node, ``-1`` for roots; always
       ``parent[i] < i``.
+    - ``parent_half``: ``(nnodes,)`` the compartment whose *distal* half lies between a node
+      and its parent (the previous compartment of the same branch, or the last compartment
+      of the branch a branch-point node ends), ``-1`` where the parent side contributes no
+      resistance (a child attached to another branch's node).
     - ``all_children``, ``all_parents``: ``(nedges,)`` the two ends of every axial
       connection (child node, parent node).
     - ``levels``: ``(nlevels, width, 2)`` the (child, parent) pairs of each depth, deepest
@@ -34,24 +38,42 @@ class Schedule(NamedTuple):
     comp_to_node: np.ndarray
     node_to_comp: np.ndarray
     parent: np.ndarray
+    parent_half: np.ndarray
     all_children: np.ndarray
     all_parents: np.ndarray
     levels: np.ndarray
 
 
-def build_schedule(ncomp_per_branch: Sequence[int], parents: Sequence[int]) -> Schedule:
+def attachment_index(x: float, ncomp: int) -> int:
+    """The compartment of a branch with `ncomp` compartments that holds position ``0 < x < 1``.
+
+    As NEURON: the segment containing ``x``; a boundary belongs to the distal segment.
+    """
+    return min(int(x * ncomp), ncomp - 1)
+
+
+def build_schedule(
+    ncomp_per_branch: Sequence[int],
+    parents: Sequence[int],
+    parent_x: Sequence[float] | None = None,
+) -> Schedule:
     """Number the nodes in solve order and compute the elimination schedule.
 
     **Arguments:**
 
     - `ncomp_per_branch`: number of compartments of every branch.
     - `parents`: parent branch of every branch, ``-1`` for roots (a forest is allowed).
+    - `parent_x`: where on its parent each branch attaches, as NEURON's
+      ``child.connect(parent(x))``: ``1`` (default) the parent's far end, ``0`` its start
+      (the point the parent itself hangs from), ``0 < x < 1`` the node of the parent's
+      compartment that contains ``x``. Ignored for roots.
 
     **Returns:** a [`eqcable.morphology.dhs.Schedule`][].
     """
-    validate_tree(ncomp_per_branch, parents)
+    validate_tree(ncomp_per_branch, parents, parent_x)
     ncomp_per_branch = [int(n) for n in ncomp_per_branch]
     parents = [int(p) for p in parents]
+    xs = [1.0] * len(parents) if parent_x is None else [float(x) for x in parent_x]
     offsets = branch_offsets(ncomp_per_branch)
     children = children_of(parents)
     ncomp = int(offsets[-1])
@@ -59,31 +81,41 @@ def build_schedule(ncomp_per_branch: Sequence[int], parents: Sequence[int]) -> S
     comp_to_node = np.full(ncomp, -1, dtype=np.int64)
     node_to_comp: list[int] = []
     parent: list[int] = []
-    end_node = {}  # branch -> its branch-point node
+    parent_half: list[int] = []
+    start_node: dict[int, int] = {}  # branch -> the node its first compartment hangs from
 
-    def visit(b: int, attach: int) -> list[tuple[int, int]]:
-        # Number branch b's compartments, then its branch-point node; return the children
-        # still to visit (depth-first, handled by the explicit stack below).
-        prev = attach
+    def add_node(comp: int, par: int, half: int) -> int:
+        node_to_comp.append(comp)
+        parent.append(par)
+        parent_half.append(half)
+        return len(parent) - 1
+
+    def visit(b: int) -> list[int]:
+        # Number branch b's compartments, then the node at its far end if a child hangs
+        # there; return its children (visited depth-first by the explicit stack below).
+        if parents[b] == -1 and any(xs[c] == 0.0 for c in children[b]):
+            start_node[b] = add_node(-1, -1, -1)  # NEURON's zero-area node at x = 0
+        prev, half = start_node.get(b, -1), -1
+        nodes = []
         for j in range(ncomp_per_branch[b]):
-            node = len(parent)
+            node = add_node(int(offsets[b] + j), prev, half)
             comp_to_node[offsets[b] + j] = node
-            node_to_comp.append(int(offsets[b] + j))
-            parent.append(prev)
-            prev = node
-        if children[b]:
-            node = len(parent)
-            node_to_comp.append(-1)
-            parent.append(prev)
-            end_node[b] = node
-            return [(c, node) for c in children[b]]
-        return []
+            nodes.append(node)
+            prev, half = node, int(offsets[b] + j)
+        end = add_node(-1, prev, half) if any(xs[c] == 1.0 for c in children[b]) else -1
+        for c in children[b]:
+            if xs[c] == 1.0:
+                start_node[c] = end
+            elif xs[c] == 0.0:
+                start_node[c] = start_node.get(b, -1)
+            else:
+                start_node[c] = nodes[attachment_index(xs[c], ncomp_per_branch[b])]
+        return children[b]
 
     roots = [b for b, p in enumerate(parents) if p == -1]
-    stack = [(r, -1) for r in reversed(roots)]
+    stack = list(reversed(roots))
     while stack:
-        b, attach = stack.pop()
-        stack.extend(reversed(visit(b, attach)))
+        stack.extend(reversed(visit(stack.pop())))
 
     parent_arr = np.asarray(parent, dtype=np.int64)
     nnodes = len(parent_arr)
@@ -109,6 +141,7 @@ def build_schedule(ncomp_per_branch: Sequence[int], parents: Sequence[int]) -> S
         comp_to_node=comp_to_node,
         node_to_comp=np.asarray(node_to_comp, dtype=np.int64),
         parent=parent_arr,
+        parent_half=np.asarray(parent_half, dtype=np.int64),
         all_children=child_nodes.astype(np.int64),
         all_parents=parent_arr[child_nodes],
         levels=levels,

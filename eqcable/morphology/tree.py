@@ -18,12 +18,27 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def validate_tree(ncomp_per_branch: Sequence[int], parents: Sequence[int]) -> None:
+def validate_tree(
+    ncomp_per_branch: Sequence[int],
+    parents: Sequence[int],
+    parent_x: Sequence[float] | None = None,
+) -> None:
     """Check that ``parents`` describes a forest over the branches.
 
     **Raises:** `ValueError` naming the offending branch if a parent index is out of
-    range, a branch is its own ancestor (a cycle), or ``ncomp < 1``.
+    range, a branch is its own ancestor (a cycle), ``ncomp < 1``, or an attachment
+    position is not in ``[0, 1]``.
     """
+    if parent_x is not None:
+        if len(parent_x) != len(parents):
+            raise ValueError(
+                f"`parent_x` has {len(parent_x)} entries but `parents` has {len(parents)}."
+            )
+        for b, x in enumerate(parent_x):
+            if not isinstance(x, (int, float, np.integer, np.floating)) or not 0.0 <= x <= 1.0:
+                raise ValueError(
+                    f"parent_x[{b}] = {x!r}: an attachment position must be in [0, 1]."
+                )
     nbranch = len(ncomp_per_branch)
     if len(parents) != nbranch:
         raise ValueError(

@@ -91,7 +91,7 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper):
         return x[n2c]
 
     radius, length = nodes(module.radius), nodes(module.length)
-    area = jnp.where(is_comp, 2.0 * math.pi * radius * length, 0.0)  # µm²
+    area = jnp.where(is_comp, 2.0 * math.pi * radius * length * nodes(module.area_scale), 0.0)
     capacitance = 1e-5 * nodes(module.capacitance) * area  # nF
     to_absolute = 1e-2 * area  # mA/cm² -> nA and S/cm² -> µS
     # Axial resistance between each node and its parent (MΩ): the node's own proximal half
@@ -99,9 +99,10 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper):
     # the compartment before it. A child hanging from another branch's node adds nothing
     # on the parent side, as in NEURON.
     half_r = 0.5e-2 * module.axial_resistivity * module.length / (math.pi * module.radius**2)
-    own = jnp.where(is_comp, half_r[n2c], 0.0)
+    own = jnp.where(is_comp, (half_r * module.r_proximal_scale)[n2c], 0.0)
     has_half = s.parent_half >= 0
-    parent_side = jnp.where(has_half, half_r[jnp.where(has_half, s.parent_half, 0)], 0.0)
+    distal = half_r * module.r_distal_scale
+    parent_side = jnp.where(has_half, distal[jnp.where(has_half, s.parent_half, 0)], 0.0)
     has_parent = tree.parent >= 0
     g_axial = jnp.where(has_parent, 1.0 / jnp.where(has_parent, own + parent_side, 1.0), 0.0)
     axial_diag = axial_diagonal(g_axial, tree)

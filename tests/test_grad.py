@@ -67,3 +67,31 @@ def test_forward_mode_equals_reverse_mode():
     tangent = jax.tree.map(jnp.ones_like, params)
     _, fwd = jax.jvp(f, (params,), (tangent,))
     np.testing.assert_allclose(fwd, sum(jnp.sum(x) for x in jax.tree.leaves(rev)), rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["radius", "length", "axial_resistivity"])
+def test_gradient_of_a_cell_built_from_3d_points(name):
+    rng = np.random.default_rng(0)
+    xyz = np.cumsum(rng.normal(size=(6, 3)) * 5.0, axis=0)
+    trunk = ec.Branch.from_points(xyz, rng.uniform(0.5, 1.5, 6), ncomp=3)
+    tip = ec.Branch.from_points(
+        xyz[-1] + np.cumsum(rng.normal(size=(4, 3)), axis=0), rng.uniform(0.3, 0.8, 4), ncomp=2
+    )
+    cell = ec.Cell([trunk, tip, tip], parents=[-1, 0, 0]).insert(ec.HH())
+    cell = cell.comp(0).stimulate(ec.step_current(0.5, 2.0, 0.1, dt=DT, t_max=T_MAX))
+    cell = cell.comp([0, 6]).record().branch(0).make_trainable(name, shared=False)
+    params = cell.params()
+
+    def loss(p):
+        return jnp.mean((cell.integrate(p, t_max=T_MAX, dt=DT) + 60.0) ** 2)
+
+    grad = np.asarray(eqx.filter_grad(loss)(params)[0][name])
+    x0 = np.asarray(params[0][name])
+    fd = np.zeros_like(x0)
+    for i in range(len(x0)):
+        eps = 1e-6 * abs(x0[i])
+        xp, xm = x0.copy(), x0.copy()
+        xp[i] += eps
+        xm[i] -= eps
+        fd[i] = (loss(({name: jnp.asarray(xp)},)) - loss(({name: jnp.asarray(xm)},))) / (2 * eps)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5)

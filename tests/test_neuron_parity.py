@@ -137,3 +137,65 @@ def test_children_attached_anywhere_on_the_parent(secondorder):
         secondorder=secondorder,
     )
     assert v.max() > 20.0
+
+
+def _random_points(rng, npt, start):
+    steps = rng.normal(size=(npt - 1, 3)) * 6.0
+    steps[rng.integers(0, npt - 1)] = 0.0  # a zero-length step, as real files have
+    xyz = np.concatenate([start[None], start + np.cumsum(steps, axis=0)])
+    radius = rng.uniform(0.3, 2.0, npt)
+    return xyz, radius
+
+
+@pytest.mark.parametrize("secondorder", [0, 1])
+def test_branches_from_3d_points(secondorder):
+    """Tapering, bending branches: NEURON sections built with pt3dadd from the same points."""
+    from neuron import h
+
+    rng = np.random.default_rng(3)
+    ncomps, parents, parent_x = [3, 5, 2, 4], [-1, 0, 0, 1], [1.0, 1.0, 0.5, 0.0]
+    points = [_random_points(rng, n, np.zeros(3)) for n in (4, 9, 3, 6)]
+    branches = [
+        ec.Branch.from_points(xyz, r, ncomp=n, axial_resistivity=150.0)
+        for (xyz, r), n in zip(points, ncomps, strict=True)
+    ]
+    cell = ec.Cell(branches, parents=parents, parent_x=parent_x).insert(ec.HH())
+    offsets = np.cumsum([0] + ncomps)
+    record = [0, 2, offsets[2] - 1, offsets[3] - 1, offsets[4] - 1]
+    dt, t_max = 0.025, 12.0
+    ours = eqcable_run(
+        cell,
+        t_max=t_max,
+        dt=dt,
+        record_comps=record,
+        iclamps=[(3, 1.0, 2.0, 0.4)],
+        stepper=ec.CrankNicolson() if secondorder else ec.BackwardEuler(),
+    )
+
+    sections = []
+    for b, ((xyz, r), n) in enumerate(zip(points, ncomps, strict=True)):
+        sec = h.Section(name=f"pt3d{b}")
+        for (x, y, z), rr in zip(xyz, r, strict=True):
+            sec.pt3dadd(x, y, z, 2 * rr)
+        sec.nseg, sec.Ra = n, 150.0
+        sec.insert("hh")
+        sections.append(sec)
+    for b, (p, x) in enumerate(zip(parents, parent_x, strict=True)):
+        if p >= 0:
+            sections[b].connect(sections[p](x), 0)
+    segs = [seg for sec in sections for seg in sec]
+    areas = np.array([seg.area() for seg in segs])
+    ours_area = 2 * np.pi * np.asarray(cell.radius * cell.length * cell.area_scale)
+    np.testing.assert_allclose(ours_area, areas, rtol=1e-12)
+    h.dt, h.secondorder, h.usetable_hh, h.celsius = dt, secondorder, 0, 6.3
+    stim = h.IClamp(segs[3])
+    stim.delay, stim.dur, stim.amp = 1.0, 2.0, 0.4
+    vecs = [h.Vector().record(segs[c]._ref_v) for c in record]
+    h.finitialize(-65.0)
+    for _ in range(int(round(t_max / dt))):
+        h.fadvance()
+    ref = np.array([np.asarray(vec) for vec in vecs])
+    err = np.max(np.abs(ours - ref))
+    print(f"max |ΔV| = {err:.3g} mV")
+    assert err <= TOL
+    assert ours.max() > 20.0

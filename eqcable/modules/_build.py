@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._arrays import concatenate, float_dtype, full
-from .base import GEOMETRY, CellStructure, check_value
+from .base import GEOMETRY, SHAPE, CellStructure, check_value
 
 
 def fields_from_scalars(**geometry) -> dict:
@@ -23,6 +23,7 @@ def fields_from_scalars(**geometry) -> dict:
         branch_parents=(-1,),
         branch_parent_x=(1.0,),
         **{k: full(1, v) for k, v in geometry.items()},
+        **{k: full(1, 1.0) for k in SHAPE},
         celsius=jnp.asarray(6.3, dtype=float_dtype()),
         channels=(),
         channel_masks=(),
@@ -57,7 +58,7 @@ def fields_from_parts(parts: Sequence, ncomp_per_branch, parents, parent_x=None)
     celsius = {float(np.asarray(p.celsius)) for p, _ in runs}
     if len(celsius) > 1:
         raise ValueError(f"Parts have different temperatures (celsius = {sorted(celsius)}).")
-    out = {k: concatenate([_tile(getattr(p, k), c) for p, c in runs]) for k in GEOMETRY}
+    out = {k: concatenate([_tile(getattr(p, k), c) for p, c in runs]) for k in (*GEOMETRY, *SHAPE)}
 
     # Channels: union by name, in order of first appearance.
     templates = {}

@@ -33,6 +33,13 @@ GEOMETRY = {
 }
 
 
+# Per-compartment shape factors (dimensionless): a compartment's true membrane area and the
+# axial resistances of its proximal and distal halves, relative to those of the cylinder
+# of its `radius` and `length`. 1 for cylinders; set from 3-D points by
+# `Branch.from_points`, so that scaling `radius` or `length` scales the true geometry.
+SHAPE = ("area_scale", "r_proximal_scale", "r_distal_scale")
+
+
 class Stimulus(eqx.Module):
     """Currents (nA) injected into compartments ``indices``, one row per compartment."""
 
@@ -107,6 +114,11 @@ class AbstractModule(eqx.Module):
 
     Per-compartment arrays are in *flat compartment order*: branch 0's compartments,
     then branch 1's, and so on.
+
+    Geometry: a compartment is a cylinder of `radius` and `length` (µm) whose membrane area
+    and half axial resistances are multiplied by `area_scale`, `r_proximal_scale` and
+    `r_distal_scale` (all 1 for cylinders; for compartments built from 3-D points they
+    make the geometry NEURON's, see `Branch.from_points`).
     """
 
     ncomp_per_branch: tuple[int, ...] = eqx.field(static=True)
@@ -117,6 +129,9 @@ class AbstractModule(eqx.Module):
     axial_resistivity: Float[Array, " ncomp"]
     capacitance: Float[Array, " ncomp"]
     v: Float[Array, " ncomp"]
+    area_scale: Float[Array, " ncomp"]
+    r_proximal_scale: Float[Array, " ncomp"]
+    r_distal_scale: Float[Array, " ncomp"]
     celsius: Float[Array, ""]
     channels: tuple[AbstractChannel, ...]
     channel_masks: tuple[Bool[Array, " ncomp"], ...]

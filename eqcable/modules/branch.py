@@ -1,7 +1,14 @@
 """An unbranched cable of compartments (a NEURON section)."""
 
+import math
 from collections.abc import Sequence
 
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import ArrayLike, Float
+
+from ..morphology.geometry import pt3d_arc_lengths, segment_geometry
 from ._build import fields_from_parts
 from .base import AbstractModule
 from .compartment import Compartment
@@ -43,3 +50,78 @@ class Branch(AbstractModule):
         fields = fields_from_parts(parts, (len(parts),), (-1,))
         for name, value in fields.items():
             setattr(self, name, value)
+
+    @classmethod
+    def from_points(
+        cls,
+        xyz: Float[ArrayLike, "npt 3"],
+        radius: Float[ArrayLike, " npt"],
+        ncomp: int,
+        *,
+        axial_resistivity: float = 100.0,
+        capacitance: float = 1.0,
+        v: float = -65.0,
+    ) -> "Branch":
+        """A branch along 3-D points, with NEURON's geometry for a section built from them.
+
+        The branch runs through the points in order (``xyz[0]`` is the end that attaches
+        to a parent); its radius varies linearly between points. It is split into `ncomp`
+        compartments of equal length along the path, and each compartment gets exactly the
+        membrane area (frustum surfaces, slant included) and the axial resistances of its
+        two halves (the integral of ``dx / (π r(x)²)``) that NEURON computes for the same
+        section (``pt3dadd``; see `eqcable.morphology.geometry`). As in NEURON, points
+        and diameters are stored in single precision first.
+
+        The compartment's `radius` is its mean radius (NEURON's ``seg.diam / 2``) and its
+        `length` the path length over ``ncomp``; the exact shape is kept as factors
+        (`area_scale`, `r_proximal_scale`, `r_distal_scale`), so that changing `radius`
+        or `length` later scales the true geometry.
+
+        **Arguments:**
+
+        - `xyz`: ``(npt, 3)`` coordinates (µm), ``npt >= 2``.
+        - `radius`: ``(npt,)`` radius at each point (µm), ``>= 0``.
+        - `ncomp`: number of compartments (``>= 1``).
+        - `axial_resistivity` (Ω·cm), `capacitance` (µF/cm²), `v` (mV): as `Compartment`.
+
+        **Raises:** `ValueError` for malformed points, a zero total length, ``ncomp < 1``,
+        or a compartment whose mean radius is zero.
+        """
+        xyz = np.asarray(xyz, dtype=np.float64)
+        radius = np.asarray(radius, dtype=np.float64)
+        if xyz.ndim != 2 or xyz.shape[1] != 3 or radius.shape != (len(xyz),):
+            raise ValueError(
+                f"from_points needs xyz of shape (npt, 3) and one radius per point; got "
+                f"{xyz.shape} and {radius.shape}."
+            )
+        if not isinstance(ncomp, int) or isinstance(ncomp, bool) or ncomp < 1:
+            raise ValueError(f"ncomp must be an int >= 1, got {ncomp!r}.")
+        diam = (2.0 * radius).astype(np.float32).astype(np.float64)  # as NEURON stores it
+        geom = segment_geometry(pt3d_arc_lengths(xyz), diam, ncomp, 1.0)
+        length = float(pt3d_arc_lengths(xyz)[-1]) / ncomp
+        r = geom.diam / 2.0
+        bad = np.flatnonzero(~(r > 0))
+        if bad.size:
+            raise ValueError(f"from_points: compartment {int(bad[0])} has a zero mean radius.")
+        comps = [
+            Compartment(
+                radius=float(rj),
+                length=length,
+                axial_resistivity=axial_resistivity,
+                capacitance=capacitance,
+                v=v,
+            )
+            for rj in r
+        ]
+        branch = cls(comps)
+        half_cylinder = 0.5e-2 * length / (math.pi * r**2)  # MΩ at 1 Ω·cm
+        scales = (
+            geom.area / (2.0 * math.pi * r * length),
+            geom.r_proximal / half_cylinder,
+            geom.r_distal / half_cylinder,
+        )
+        return eqx.tree_at(
+            lambda b: (b.area_scale, b.r_proximal_scale, b.r_distal_scale),
+            branch,
+            tuple(jnp.asarray(x, dtype=branch.radius.dtype) for x in scales),
+        )

@@ -54,12 +54,18 @@ class SegmentGeometry(NamedTuple):
       node, where children attach; NEURON's ``sec(1).ri()``.
     - `diam`: ``(nseg,)`` mean diameter of each segment (µm), NEURON's ``seg.diam`` (which
       NEURON leaves unchanged when it is within ``1e-9`` µm of this value).
+    - `r_proximal`, `r_distal`: ``(nseg,)`` axial resistance (MΩ) of each segment's
+      proximal half (from its 0-side boundary to its node) and distal half; ``ri`` is
+      ``r_distal`` of the previous segment plus ``r_proximal``, ``ri_end`` the last
+      ``r_distal``.
     """
 
     area: Float[np.ndarray, " nseg"]
     ri: Float[np.ndarray, " nseg"]
     ri_end: float
     diam: Float[np.ndarray, " nseg"]
+    r_proximal: Float[np.ndarray, " nseg"]
+    r_distal: Float[np.ndarray, " nseg"]
 
 
 def _check_points(arc: np.ndarray, diam: np.ndarray) -> None:
@@ -103,7 +109,7 @@ def segment_geometry(
     - `ra`: axial resistivity (Ω·cm).
 
     **Returns:** a [`eqcable.morphology.geometry.SegmentGeometry`][]
-    ``(area, ri, ri_end, diam)`` in µm², MΩ, MΩ and µm.
+    ``(area, ri, ri_end, diam, r_proximal, r_distal)`` in µm², MΩ, MΩ, µm, MΩ, MΩ.
 
     **Raises:** `ValueError` if the points are not a section's (fewer than two, arc not
     cumulative, negative diameters, zero length) or ``nseg < 1``.
@@ -132,6 +138,8 @@ def segment_geometry(
     area = np.empty(nseg)
     ri = np.empty(nseg)
     mean_diam = np.empty(nseg)
+    r_proximal = np.empty(nseg)
+    r_distal = np.empty(nseg)
     j = 0  # the current frustum is (j, j + 1)
     x1, y1 = x[0], d[0]  # the integration has reached arc x1, where the diameter is y1
     r_right = 0.0  # right half resistance of the previous segment (MΩ)
@@ -176,8 +184,9 @@ def segment_geometry(
         ri[inode] = r_right + r_left
         area[inode] = area_sum * 0.5 * math.pi
         mean_diam[inode] = diam_sum * (0.5 / ds)
+        r_proximal[inode], r_distal[inode] = r_left, r_next
         r_right = r_next
-    return SegmentGeometry(area, ri, r_right, mean_diam)
+    return SegmentGeometry(area, ri, r_right, mean_diam, r_proximal, r_distal)
 
 
 def pt3d_arc_lengths(xyz: Float[np.ndarray, "npt 3"]) -> Float[np.ndarray, " npt"]:

@@ -19,7 +19,19 @@ from .modules import (
     Compartment as Compartment,
 )
 from .modules import (
+    DLambda as DLambda,
+)
+from .modules import (
+    MaxLength as MaxLength,
+)
+from .modules import (
+    SwcMap as SwcMap,
+)
+from .modules import (
     View as View,
+)
+from .modules import (
+    read_swc as read_swc,
 )
 from .solvers import (
     AbstractStepper as AbstractStepper,

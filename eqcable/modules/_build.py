@@ -15,23 +15,50 @@ from .base import GEOMETRY, SHAPE, CellStructure, check_value
 def fields_from_scalars(**geometry) -> dict:
     """Fields of a single compartment with the given geometry (scalars with units)."""
     for name, value in geometry.items():
-        check_value(name, value, positive=GEOMETRY[name][1])
         if np.ndim(value) != 0:
             raise ValueError(f"Compartment {name} must be a scalar, got shape {np.shape(value)}.")
+    return fields_from_arrays(**{k: np.full(1, v) for k, v in geometry.items()})
+
+
+def new_module(cls, fields: dict):
+    """An instance of the module class `cls` with the given fields, bypassing `__init__`
+    (for builders that have already validated and assembled every field)."""
+    module = object.__new__(cls)
+    for name, value in fields.items():
+        object.__setattr__(module, name, value)
+    return module
+
+
+def fields_from_arrays(
+    ncomp_per_branch=None, parents=(-1,), parent_x=None, branch_types=None, **arrays
+) -> dict:
+    """Fields of a module without channels from per-compartment NumPy arrays: the
+    `GEOMETRY` quantities and, optionally, the `SHAPE` factors (default 1). One branch
+    unless `ncomp_per_branch` and `parents` (and `parent_x`, `branch_types`) say more."""
+    for name in GEOMETRY:
+        check_value(name, arrays[name], positive=GEOMETRY[name][1])
+    n = len(arrays["radius"])
+    ncomp_per_branch = (n,) if ncomp_per_branch is None else tuple(ncomp_per_branch)
+    dtype = float_dtype()
     return dict(
-        ncomp_per_branch=(1,),
-        branch_parents=(-1,),
-        branch_parent_x=(1.0,),
-        **{k: full(1, v) for k, v in geometry.items()},
-        **{k: full(1, 1.0) for k in SHAPE},
-        celsius=jnp.asarray(6.3, dtype=float_dtype()),
+        ncomp_per_branch=ncomp_per_branch,
+        branch_parents=tuple(int(p) for p in parents),
+        branch_parent_x=tuple(1.0 for _ in parents)
+        if parent_x is None
+        else tuple(float(x) for x in parent_x),
+        branch_types=tuple(0 for _ in parents)
+        if branch_types is None
+        else tuple(int(t) for t in branch_types),
+        **{k: jnp.asarray(np.asarray(arrays[k], dtype=dtype)) for k in GEOMETRY},
+        **{k: jnp.asarray(np.asarray(arrays.get(k, np.ones(n)), dtype=dtype)) for k in SHAPE},
+        celsius=jnp.asarray(6.3, dtype=dtype),
         channels=(),
         channel_masks=(),
         states={},
         stimuli=(),
         recordings=(),
         trainables=(),
-        structure=CellStructure.build((1,), (-1,)),
+        structure=CellStructure.build(ncomp_per_branch, parents, parent_x),
     )
 
 
@@ -43,7 +70,9 @@ def _tile(x, count: int):
     return jnp.asarray(np.tile(np.asarray(x), count))
 
 
-def fields_from_parts(parts: Sequence, ncomp_per_branch, parents, parent_x=None) -> dict:
+def fields_from_parts(
+    parts: Sequence, ncomp_per_branch, parents, parent_x=None, branch_types=None
+) -> dict:
     """Concatenate modules (compartments into a branch, branches into a cell).
 
     Channels present in only some parts are inserted with their mask off elsewhere;
@@ -107,6 +136,9 @@ def fields_from_parts(parts: Sequence, ncomp_per_branch, parents, parent_x=None)
         branch_parent_x=tuple(1.0 for _ in parents)
         if parent_x is None
         else tuple(float(x) for x in parent_x),
+        branch_types=tuple(0 for _ in parents)
+        if branch_types is None
+        else tuple(int(t) for t in branch_types),
         **out,
         celsius=runs[0][0].celsius,
         channels=tuple(channels),

@@ -124,6 +124,7 @@ class AbstractModule(eqx.Module):
     ncomp_per_branch: tuple[int, ...] = eqx.field(static=True)
     branch_parents: tuple[int, ...] = eqx.field(static=True)
     branch_parent_x: tuple[float, ...] = eqx.field(static=True)
+    branch_types: tuple[int, ...] = eqx.field(static=True)
     radius: Float[Array, " ncomp"]
     length: Float[Array, " ncomp"]
     axial_resistivity: Float[Array, " ncomp"]
@@ -216,6 +217,27 @@ class AbstractModule(eqx.Module):
         from .selection import View
 
         return View.of_branches(self, index)
+
+    def group(self, name: str | int):
+        """Select the branches of an SWC type: ``"soma"``, ``"axon"``, ``"basal"`` (or
+        ``"dend"``), ``"apical"`` (or ``"apic"``), or a type id (``5`` for a custom type).
+
+        **Raises:** `ValueError` for an unknown name, or if no branch has that type.
+        """
+        from .selection import View
+
+        ids = {"soma": 1, "axon": 2, "basal": 3, "dend": 3, "apical": 4, "apic": 4}
+        if isinstance(name, str):
+            if name not in ids:
+                raise ValueError(f"Unknown group {name!r}; use one of {sorted(ids)} or a type id.")
+            type_id = ids[name]
+        else:
+            type_id = int(name)
+        branches = [b for b, t in enumerate(self.branch_types) if t == type_id]
+        if not branches:
+            present = sorted(set(self.branch_types))
+            raise ValueError(f"No branch has type {name!r} (type ids present: {present}).")
+        return View.of_branches(self, branches)
 
     def comp(self, index: "Index"):
         """Select compartments by flat index (int, sequence, slice or ``"all"``)."""

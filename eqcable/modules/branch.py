@@ -3,13 +3,11 @@
 import math
 from collections.abc import Sequence
 
-import equinox as eqx
-import jax.numpy as jnp
 import numpy as np
 from jaxtyping import ArrayLike, Float
 
 from ..morphology.geometry import pt3d_arc_lengths, segment_geometry
-from ._build import fields_from_parts
+from ._build import fields_from_arrays, fields_from_parts, new_module
 from .base import AbstractModule
 from .compartment import Compartment
 
@@ -87,41 +85,47 @@ class Branch(AbstractModule):
         **Raises:** `ValueError` for malformed points, a zero total length, ``ncomp < 1``,
         or a compartment whose mean radius is zero.
         """
-        xyz = np.asarray(xyz, dtype=np.float64)
-        radius = np.asarray(radius, dtype=np.float64)
-        if xyz.ndim != 2 or xyz.shape[1] != 3 or radius.shape != (len(xyz),):
-            raise ValueError(
-                f"from_points needs xyz of shape (npt, 3) and one radius per point; got "
-                f"{xyz.shape} and {radius.shape}."
-            )
-        if not isinstance(ncomp, int) or isinstance(ncomp, bool) or ncomp < 1:
-            raise ValueError(f"ncomp must be an int >= 1, got {ncomp!r}.")
-        diam = (2.0 * radius).astype(np.float32).astype(np.float64)  # as NEURON stores it
-        geom = segment_geometry(pt3d_arc_lengths(xyz), diam, ncomp, 1.0)
-        length = float(pt3d_arc_lengths(xyz)[-1]) / ncomp
-        r = geom.diam / 2.0
-        bad = np.flatnonzero(~(r > 0))
-        if bad.size:
-            raise ValueError(f"from_points: compartment {int(bad[0])} has a zero mean radius.")
-        comps = [
-            Compartment(
-                radius=float(rj),
-                length=length,
-                axial_resistivity=axial_resistivity,
-                capacitance=capacitance,
-                v=v,
-            )
-            for rj in r
-        ]
-        branch = cls(comps)
-        half_cylinder = 0.5e-2 * length / (math.pi * r**2)  # MΩ at 1 Ω·cm
-        scales = (
-            geom.area / (2.0 * math.pi * r * length),
-            geom.r_proximal / half_cylinder,
-            geom.r_distal / half_cylinder,
+        arrays = points_geometry(xyz, radius, ncomp)
+        n = len(arrays["radius"])
+        return new_module(
+            cls,
+            fields_from_arrays(
+                **arrays,
+                axial_resistivity=np.full(n, axial_resistivity),
+                capacitance=np.full(n, capacitance),
+                v=np.full(n, v),
+            ),
         )
-        return eqx.tree_at(
-            lambda b: (b.area_scale, b.r_proximal_scale, b.r_distal_scale),
-            branch,
-            tuple(jnp.asarray(x, dtype=branch.radius.dtype) for x in scales),
+
+
+def points_geometry(
+    xyz: Float[ArrayLike, "npt 3"], radius: Float[ArrayLike, " npt"], ncomp: int
+) -> dict[str, np.ndarray]:
+    """Per-compartment `radius`, `length` and shape factors of a branch along 3-D points
+    (NumPy), as described in [`eqcable.Branch.from_points`][]."""
+    xyz = np.asarray(xyz, dtype=np.float64)
+    radius = np.asarray(radius, dtype=np.float64)
+    if xyz.ndim != 2 or xyz.shape[1] != 3 or radius.shape != (len(xyz),):
+        raise ValueError(
+            f"from_points needs xyz of shape (npt, 3) and one radius per point; got "
+            f"{xyz.shape} and {radius.shape}."
         )
+    if not isinstance(ncomp, (int, np.integer)) or isinstance(ncomp, bool) or ncomp < 1:
+        raise ValueError(f"ncomp must be an int >= 1, got {ncomp!r}.")
+    ncomp = int(ncomp)
+    diam = (2.0 * radius).astype(np.float32).astype(np.float64)  # as NEURON stores it
+    arc = pt3d_arc_lengths(xyz)
+    geom = segment_geometry(arc, diam, ncomp, 1.0)
+    length = float(arc[-1]) / ncomp
+    r = geom.diam / 2.0
+    bad = np.flatnonzero(~(r > 0))
+    if bad.size:
+        raise ValueError(f"from_points: compartment {int(bad[0])} has a zero mean radius.")
+    half_cylinder = 0.5e-2 * length / (math.pi * r**2)  # MΩ at 1 Ω·cm
+    return dict(
+        radius=r,
+        length=np.full(ncomp, length),
+        area_scale=geom.area / (2.0 * math.pi * r * length),
+        r_proximal_scale=geom.r_proximal / half_cylinder,
+        r_distal_scale=geom.r_distal / half_cylinder,
+    )

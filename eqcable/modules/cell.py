@@ -20,6 +20,8 @@ class Cell(AbstractModule):
       ``child.connect(parent(x))``: ``1`` the far end (default), ``0`` the parent's start,
       ``0 < x < 1`` the centre of the parent's compartment containing ``x``. Ignored for
       the root.
+    - `branch_types`: optionally, an SWC type id per branch (``1`` soma, ``2`` axon, ``3``
+      basal, ``4`` apical, ...), used by `group`; ``0`` (undefined) by default.
 
     **Raises:** `ValueError` if `parents` is not a tree over the branches (wrong length,
     index out of range, cycle, not exactly one root) or `parent_x` is outside ``[0, 1]``.
@@ -30,6 +32,7 @@ class Cell(AbstractModule):
         branches: Sequence[Branch],
         parents: Sequence[int],
         parent_x: Sequence[float] | None = None,
+        branch_types: Sequence[int] | None = None,
     ):
         branches = list(branches)
         for i, b in enumerate(branches):
@@ -41,6 +44,12 @@ class Cell(AbstractModule):
             raise ValueError(
                 f"A cell needs exactly one root branch (parent -1); got {len(roots)}: {roots}."
             )
-        fields = fields_from_parts(branches, [b.ncomp for b in branches], parents, parent_x)
+        if branch_types is not None and len(branch_types) != len(branches):
+            raise ValueError(
+                f"`branch_types` has {len(branch_types)} entries for {len(branches)} branches."
+            )
+        fields = fields_from_parts(
+            branches, [b.ncomp for b in branches], parents, parent_x, branch_types
+        )
         for name, value in fields.items():
             setattr(self, name, value)

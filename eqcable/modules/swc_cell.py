@@ -1,0 +1,176 @@
+"""Cells from SWC files, with NEURON's Import3d geometry."""
+
+import os
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import equinox as eqx
+import numpy as np
+
+from ..morphology.geometry import d_lambda_nseg, max_length_nseg, pt3d_arc_lengths
+from ..morphology.import3d import Import3dSection, import3d_sections
+from ..morphology.swc import SwcSamples, read_swc_samples
+from ._build import fields_from_arrays, new_module
+from .branch import points_geometry
+from .cell import Cell
+
+
+class DLambda(eqx.Module):
+    """NEURON's d_lambda rule: compartments no longer than `d_lambda` of the AC length
+    constant at `frequency` (NEURON's ``fixnseg.hoc``; always an odd number).
+
+    **Arguments:** `d_lambda` (fraction of λ, default 0.1), `frequency` (Hz, default 100).
+    """
+
+    d_lambda: float = 0.1
+    frequency: float = 100.0
+
+
+class MaxLength(eqx.Module):
+    """Compartments no longer than `max_length` (µm): ``ceil(L / max_length)`` per branch."""
+
+    max_length: float
+
+
+class SwcMap(NamedTuple):
+    """How a cell read from SWC relates to the file and to NEURON.
+
+    - `section_names`: NEURON's name of each branch's section (``"dend[3]"``), as Import3d
+      creates them; branch ``b``'s compartment ``j`` is NEURON's
+      ``section(x)`` with ``x = (j + 0.5) / ncomp``.
+    - `sample_compartment`: ``{sample id: compartment index}``, the compartment holding each
+      sample (a sample Import3d puts in no section maps to the soma's middle compartment;
+      one of a removed zero-length section to where that section attached).
+    - `samples`: the validated samples.
+    """
+
+    section_names: tuple[str, ...]
+    sample_compartment: dict[int, int]
+    samples: SwcSamples
+
+    def compartment_of(self, sample_id: int) -> int:
+        """The compartment that holds SWC sample `sample_id`.
+
+        **Raises:** `ValueError` for an id not in the file.
+        """
+        try:
+            return self.sample_compartment[int(sample_id)]
+        except KeyError:
+            raise ValueError(
+                f"Sample id {sample_id} is not in {self.samples.source_name}."
+            ) from None
+
+    def neuron_segment(self, cell: Cell, comp: int) -> tuple[str, float]:
+        """NEURON's ``(section name, x)`` of compartment `comp` of `cell`."""
+        offsets = np.concatenate([[0], np.cumsum(cell.ncomp_per_branch)])
+        b = int(np.searchsorted(offsets, comp, side="right") - 1)
+        j = comp - offsets[b]
+        return self.section_names[b], (j + 0.5) / cell.ncomp_per_branch[b]
+
+
+def _ncomp(sections: list[Import3dSection], ncomp, ra: float, cm: float) -> list[int]:
+    if isinstance(ncomp, DLambda):
+        return [
+            d_lambda_nseg(
+                pt3d_arc_lengths(s.xyz),
+                s.diam.astype(np.float32).astype(float),
+                float(ra),
+                float(cm),
+                ncomp.d_lambda,
+                ncomp.frequency,
+            )
+            for s in sections
+        ]
+    if isinstance(ncomp, MaxLength):
+        return [
+            max_length_nseg(float(pt3d_arc_lengths(s.xyz)[-1]), ncomp.max_length) for s in sections
+        ]
+    if isinstance(ncomp, (int, np.integer)) and not isinstance(ncomp, bool):
+        return [int(ncomp)] * len(sections)
+    if isinstance(ncomp, Sequence) and not isinstance(ncomp, str):
+        if len(ncomp) != len(sections):
+            raise ValueError(
+                f"ncomp has {len(ncomp)} entries, the file has {len(sections)} sections."
+            )
+        return [int(n) for n in ncomp]
+    raise TypeError(
+        f"ncomp must be an int, one int per section, DLambda(...) or MaxLength(...); got {ncomp!r}."
+    )
+
+
+def read_swc(
+    source: str | os.PathLike | np.ndarray,
+    ncomp: int | Sequence[int] | DLambda | MaxLength = 1,
+    *,
+    axial_resistivity: float = 100.0,
+    capacitance: float = 1.0,
+    v: float = -65.0,
+    min_radius: float | None = None,
+    return_map: bool = False,
+):
+    """Read an SWC morphology into a `Cell` with NEURON's geometry.
+
+    The file is validated strictly ([`eqcable.morphology.swc.read_swc_samples`][]), split
+    into sections and given 3-D points and connections exactly as NEURON's Import3d does
+    ([`eqcable.morphology.import3d`][]); each section becomes a branch whose compartments
+    have NEURON's membrane areas and axial resistances ([`eqcable.Branch.from_points`][]).
+    Branches carry their SWC type, so ``cell.group("soma")`` selects the soma.
+
+    **Arguments:**
+
+    - `source`: a path, SWC text, or an ``(N, 7)`` array of samples.
+    - `ncomp`: compartments per section: an int, one int per section (in Import3d's order),
+      `DLambda()` (NEURON's d_lambda rule) or `MaxLength(µm)`.
+    - `axial_resistivity` (Ω·cm), `capacitance` (µF/cm²), `v` (mV): for every compartment.
+    - `min_radius`: raise radii below this (µm) instead of refusing them (explicit opt-in).
+    - `return_map`: also return an [`eqcable.SwcMap`][] (sample ids to compartments,
+      NEURON section names).
+
+    **Returns:** the `Cell` (and the `SwcMap` if `return_map`).
+
+    **Raises:** a [`eqcable.morphology.swc.MorphologyError`][] subclass for a broken file,
+    naming the file, line and sample id; `ValueError` for a bad `ncomp`.
+    """
+    samples = read_swc_samples(source, min_radius=min_radius)
+    sections = import3d_sections(samples)
+    ncomps = _ncomp(sections, ncomp, axial_resistivity, capacitance)
+    per_section = [
+        points_geometry(s.xyz, s.diam / 2.0, n) for s, n in zip(sections, ncomps, strict=True)
+    ]
+    arrays = {k: np.concatenate([g[k] for g in per_section]) for k in per_section[0]}
+    total = len(arrays["radius"])
+    cell = new_module(
+        Cell,
+        fields_from_arrays(
+            ncomp_per_branch=ncomps,
+            parents=[s.parent for s in sections],
+            parent_x=[s.parent_x if s.parent >= 0 else 1.0 for s in sections],
+            branch_types=[s.type for s in sections],
+            **arrays,
+            axial_resistivity=np.full(total, axial_resistivity),
+            capacitance=np.full(total, capacitance),
+            v=np.full(total, v),
+        ),
+    )
+    if not return_map:
+        return cell
+    return cell, SwcMap(
+        tuple(s.name for s in sections), _sample_map(samples, sections, ncomps), samples
+    )
+
+
+def _sample_map(samples, sections, ncomps) -> dict[int, int]:
+    offsets = np.concatenate([[0], np.cumsum(ncomps)])
+    out: dict[int, int] = {}
+    for b, (s, n) in enumerate(zip(sections, ncomps, strict=True)):
+        arc = pt3d_arc_lengths(s.xyz)
+        for k, row in enumerate(s.point_rows):
+            if row >= 0 and row in set(s.rows.tolist()):
+                j = min(int(arc[k] / arc[-1] * n), n - 1) if arc[-1] > 0 else 0
+                out[int(samples.ids[row])] = int(offsets[b] + j)
+        for row in s.rows:  # own samples dropped from the points (the soma's "wire")
+            out.setdefault(int(samples.ids[row]), int(offsets[b]))
+    middle = int(offsets[0] + ncomps[0] // 2)
+    for sample_id in samples.ids:  # samples in no section: the soma's middle compartment
+        out.setdefault(int(sample_id), middle)
+    return out

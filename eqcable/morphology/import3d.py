@@ -113,7 +113,7 @@ def import3d_sections(samples: SwcSamples) -> list[Import3dSection]:
 
     # First pass: Import3d's raw point lists (`raw`, `first`, `d`) and connections.
     secs = []
-    for s, (indices, psec, typ) in enumerate(raw_sections):
+    for indices, psec, typ in raw_sections:
         if psec < 0:
             own = indices
             raw = own[:1] if soma3geom else own

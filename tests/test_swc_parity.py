@@ -145,3 +145,71 @@ def test_voltage_traces_equal_neuron(name, variant):
     print(f"{name} {variant}: max |ΔV| = {err:.3g} mV over {len(record)} sites")
     assert err <= 0.01
     assert np.ptp(ours[0]) > 20.0  # the soma is driven far from rest (spikes, in the real cells)
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_d_lambda_equals_neuron(name):
+    """ncomp=DLambda() gives NEURON's fixnseg.hoc nseg for every section."""
+    from neuron import h
+
+    cell, swc_map = _load(name, ec.DLambda(d_lambda=0.1, frequency=100.0))
+    sections = _neuron_cell(MORPHOLOGIES / f"{name}.swc")
+    try:
+        h.load_file("stdlib.hoc")
+        nseg = {}
+        for n, sec in sections.items():
+            sec.Ra, sec.cm = RA, CM
+            lam = h.lambda_f(100.0, sec=sec)
+            nseg[n] = int((sec.L / (0.1 * lam) + 0.9) / 2) * 2 + 1
+        assert [nseg[n] for n in swc_map.section_names] == list(cell.ncomp_per_branch)
+    finally:
+        _clear_neuron()
+
+
+def test_read_from_string_and_array_equals_file():
+    path = MORPHOLOGIES / "ca1_n120.swc"
+    from_file = ec.read_swc(path, 2)
+    from_text = ec.read_swc(path.read_text(), 2)
+    rows = np.array(
+        [
+            r.split()[:7]
+            for r in path.read_text().splitlines()
+            if r.strip() and not r.lstrip().startswith("#")
+        ],
+        dtype=float,
+    )
+    from_array = ec.read_swc(rows, 2)
+    for other in (from_text, from_array):
+        for field in ("radius", "length", "area_scale", "r_proximal_scale", "r_distal_scale"):
+            np.testing.assert_array_equal(getattr(other, field), getattr(from_file, field))
+        assert other.branch_parents == from_file.branch_parents
+
+
+def test_broken_file_errors_name_the_line(tmp_path):
+    bad = tmp_path / "bad.swc"
+    bad.write_text("1 1 0 0 0 5 -1\n2 3 0 5 0 0 1\n3 3 0 9 0 1 7\n")
+    with pytest.raises(ec.morphology.MorphologyError) as info:
+        ec.read_swc(bad)
+    message = str(info.value)
+    assert "line 2" in message and "line 3" in message and "bad.swc" in message
+
+
+def test_groups_and_sample_lookup():
+    cell, swc_map = _load("ca1_n120", 3)
+    soma = cell.group("soma")
+    assert {cell.branch_types[b] for b in soma.branches} == {1}
+    assert (
+        len(cell.group("apical").indices) + len(cell.group("basal").indices) + len(soma.indices)
+        == cell.ncomp
+    )
+    cell = cell.insert(ec.Leak()).group("soma").insert(ec.HH())
+    assert np.asarray(cell.channel_masks[1]).sum() == len(soma.indices)
+    with pytest.raises(ValueError, match="axon"):
+        cell.group("axon")
+    # The sample a compartment is looked up by lies within that compartment's section.
+    for sample_id in swc_map.samples.ids[::50]:
+        comp = swc_map.compartment_of(int(sample_id))
+        name, x = swc_map.neuron_segment(cell, comp)
+        assert 0 < x < 1 and name in swc_map.section_names
+    with pytest.raises(ValueError, match="99999"):
+        swc_map.compartment_of(99999)

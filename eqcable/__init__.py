@@ -57,6 +57,7 @@ from .solvers import (
 from .solvers import (
     tree_solve as tree_solve,
 )
+from .plotting import plot_morphology as plot_morphology
 from .stimuli import step_current as step_current
 
 try:

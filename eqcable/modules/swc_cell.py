@@ -42,11 +42,14 @@ class SwcMap(NamedTuple):
       sample (a sample Import3d puts in no section maps to the soma's middle compartment;
       one of a removed zero-length section to where that section attached).
     - `samples`: the validated samples.
+    - `sections`: the sections with their 3-D points, as Import3d makes them (used by
+      [`eqcable.plot_morphology`][]).
     """
 
     section_names: tuple[str, ...]
     sample_compartment: dict[int, int]
     samples: SwcSamples
+    sections: tuple[Import3dSection, ...]
 
     def compartment_of(self, sample_id: int) -> int:
         """The compartment that holds SWC sample `sample_id`.
@@ -155,7 +158,10 @@ def read_swc(
     if not return_map:
         return cell
     return cell, SwcMap(
-        tuple(s.name for s in sections), _sample_map(samples, sections, ncomps), samples
+        tuple(s.name for s in sections),
+        _sample_map(samples, sections, ncomps),
+        samples,
+        tuple(sections),
     )
 
 

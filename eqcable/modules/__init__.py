@@ -7,13 +7,7 @@ from .compartment import Compartment as Compartment
 from .selection import View as View
 from .swc_cell import (
     DLambda as DLambda,
-)
-from .swc_cell import (
     MaxLength as MaxLength,
-)
-from .swc_cell import (
     SwcMap as SwcMap,
-)
-from .swc_cell import (
     read_swc as read_swc,
 )

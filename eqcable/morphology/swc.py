@@ -36,47 +36,19 @@ from jaxtyping import Float, Int
 
 from .errors import (
     CycleError as CycleError,
-)
-from .errors import (
     DuplicateIdError as DuplicateIdError,
-)
-from .errors import (
     EmptyFileError as EmptyFileError,
-)
-from .errors import (
     InvalidIdError as InvalidIdError,
-)
-from .errors import (
     LikelyNanometresWarning as LikelyNanometresWarning,
-)
-from .errors import (
     MalformedLineError as MalformedLineError,
-)
-from .errors import (
     MissingParentError as MissingParentError,
-)
-from .errors import (
     MorphologyError as MorphologyError,
-)
-from .errors import (
     MultipleProblemsError as MultipleProblemsError,
-)
-from .errors import (
     MultipleRootsError as MultipleRootsError,
-)
-from .errors import (
     NonNumericFieldError as NonNumericFieldError,
-)
-from .errors import (
     NonPositiveRadiusError as NonPositiveRadiusError,
-)
-from .errors import (
     NoSomaError as NoSomaError,
-)
-from .errors import (
     ParentAfterChildError as ParentAfterChildError,
-)
-from .errors import (
     UnknownTypeError as UnknownTypeError,
 )
 

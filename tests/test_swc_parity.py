@@ -213,3 +213,20 @@ def test_groups_and_sample_lookup():
         assert 0 < x < 1 and name in swc_map.section_names
     with pytest.raises(ValueError, match="99999"):
         swc_map.compartment_of(99999)
+
+
+def test_write_back_to_swc(tmp_path):
+    cell, swc_map = _load("ca1_n120", 2)
+    swc_map.write(tmp_path / "same.swc")
+    again, _ = ec.read_swc(
+        tmp_path / "same.swc", 2, axial_resistivity=RA, capacitance=CM, return_map=True
+    )
+    np.testing.assert_array_equal(again.radius, cell.radius)
+    np.testing.assert_array_equal(again.area_scale, cell.area_scale)
+    # A fitted radius is written back as scaled sample radii.
+    thicker = cell.group("soma").set("radius", 2 * cell.group("soma").get("radius"))
+    swc_map.write(tmp_path / "thicker.swc", thicker)
+    samples = ec.morphology.read_swc_samples(tmp_path / "thicker.swc")
+    soma_rows = samples.types == 1
+    np.testing.assert_allclose(samples.radius[soma_rows], 2 * swc_map.samples.radius[soma_rows])
+    np.testing.assert_array_equal(samples.radius[~soma_rows], swc_map.samples.radius[~soma_rows])

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..morphology.geometry import d_lambda_nseg, max_length_nseg, pt3d_arc_lengths
 from ..morphology.import3d import Import3dSection, import3d_sections
-from ..morphology.swc import SwcSamples, read_swc_samples
+from ..morphology.swc import SwcSamples, read_swc_samples, write_swc
 from ._build import fields_from_arrays, new_module
 from .branch import points_geometry
 from .cell import Cell
@@ -44,12 +44,34 @@ class SwcMap(NamedTuple):
     - `samples`: the validated samples.
     - `sections`: the sections with their 3-D points, as Import3d makes them (used by
       [`eqcable.plot_morphology`][]).
+    - `radius`: the compartments' radii as read (µm), to tell later changes apart.
     """
 
     section_names: tuple[str, ...]
     sample_compartment: dict[int, int]
     samples: SwcSamples
     sections: tuple[Import3dSection, ...]
+    radius: np.ndarray
+
+    def write(self, path, cell: Cell | None = None) -> None:
+        """Write the morphology back to an SWC file.
+
+        Without `cell` the samples are written as read (reading the file back gives the
+        same samples). With `cell` (this map's cell, possibly with fitted radii), every
+        sample's radius is scaled by the change of its compartment's radius.
+
+        **Raises:** `ValueError` if `cell` has a different number of compartments.
+        """
+        samples = self.samples
+        if cell is not None:
+            if cell.ncomp != len(self.radius):
+                raise ValueError(
+                    f"cell has {cell.ncomp} compartments; this map was made for {len(self.radius)}."
+                )
+            ratio = np.asarray(cell.radius) / self.radius
+            comps = np.array([self.sample_compartment[int(i)] for i in samples.ids])
+            samples = samples._replace(radius=samples.radius * ratio[comps])
+        write_swc(path, samples)
 
     def compartment_of(self, sample_id: int) -> int:
         """The compartment that holds SWC sample `sample_id`.
@@ -162,6 +184,7 @@ def read_swc(
         _sample_map(samples, sections, ncomps),
         samples,
         tuple(sections),
+        np.asarray(cell.radius),
     )
 
 

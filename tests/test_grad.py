@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import assert_gradient_matches_finite_differences
 
 import eqcable as ec
 
@@ -80,21 +81,11 @@ def test_gradient_of_a_cell_built_from_3d_points(name):
     cell = ec.Cell([trunk, tip, tip], parents=[-1, 0, 0]).insert(ec.HH())
     cell = cell.comp(0).stimulate(ec.step_current(0.5, 2.0, 0.1, dt=DT, t_max=T_MAX))
     cell = cell.comp([0, 6]).record().branch(0).make_trainable(name, shared=False)
-    params = cell.params()
 
     def loss(p):
         return jnp.mean((cell.integrate(p, t_max=T_MAX, dt=DT) + 60.0) ** 2)
 
-    grad = np.asarray(eqx.filter_grad(loss)(params)[0][name])
-    x0 = np.asarray(params[0][name])
-    fd = np.zeros_like(x0)
-    for i in range(len(x0)):
-        eps = 1e-6 * abs(x0[i])
-        xp, xm = x0.copy(), x0.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        fd[i] = (loss(({name: jnp.asarray(xp)},)) - loss(({name: jnp.asarray(xm)},))) / (2 * eps)
-    np.testing.assert_allclose(grad, fd, rtol=1e-5)
+    assert_gradient_matches_finite_differences(cell, name, loss)
 
 
 @pytest.mark.parametrize("name", ["radius", "length"])
@@ -106,19 +97,8 @@ def test_gradient_of_an_swc_cell(name):
     cell = cell.group("soma").comp(0).stimulate(ec.step_current(0.5, 2.0, 0.5, DT, T_MAX))
     tip = cell.ncomp - 1
     cell = cell.comp([0, tip]).record().group("basal").make_trainable(name, shared=False)
-    params = cell.params()
 
     def loss(p):
         return jnp.mean((cell.integrate(p, t_max=T_MAX, dt=DT) + 60.0) ** 2)
 
-    grad = np.asarray(eqx.filter_grad(loss)(params)[0][name])
-    x0 = np.asarray(params[0][name])
-    fd = np.zeros_like(x0)
-    for i in range(len(x0)):
-        eps = 1e-6 * abs(x0[i])
-        xp, xm = x0.copy(), x0.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        fd[i] = (loss(({name: jnp.asarray(xp)},)) - loss(({name: jnp.asarray(xm)},))) / (2 * eps)
-    np.testing.assert_allclose(grad, fd, rtol=1e-5)
-    assert np.all(np.abs(fd) > 0)
+    assert_gradient_matches_finite_differences(cell, name, loss)

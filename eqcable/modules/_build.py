@@ -20,6 +20,21 @@ def fields_from_scalars(**geometry) -> dict:
     return fields_from_arrays(**{k: np.full(1, v) for k, v in geometry.items()})
 
 
+def _tree_fields(ncomp_per_branch, parents, parent_x=None, branch_types=None) -> dict:
+    """The static tree description of a module and its integer structure arrays."""
+    return dict(
+        ncomp_per_branch=tuple(int(n) for n in ncomp_per_branch),
+        branch_parents=tuple(int(p) for p in parents),
+        branch_parent_x=tuple(1.0 for _ in parents)
+        if parent_x is None
+        else tuple(float(x) for x in parent_x),
+        branch_types=tuple(0 for _ in parents)
+        if branch_types is None
+        else tuple(int(t) for t in branch_types),
+        structure=CellStructure.build(ncomp_per_branch, parents, parent_x),
+    )
+
+
 def new_module(cls, fields: dict):
     """An instance of the module class `cls` with the given fields, bypassing `__init__`
     (for builders that have already validated and assembled every field)."""
@@ -41,14 +56,7 @@ def fields_from_arrays(
     ncomp_per_branch = (n,) if ncomp_per_branch is None else tuple(ncomp_per_branch)
     dtype = float_dtype()
     return dict(
-        ncomp_per_branch=ncomp_per_branch,
-        branch_parents=tuple(int(p) for p in parents),
-        branch_parent_x=tuple(1.0 for _ in parents)
-        if parent_x is None
-        else tuple(float(x) for x in parent_x),
-        branch_types=tuple(0 for _ in parents)
-        if branch_types is None
-        else tuple(int(t) for t in branch_types),
+        **_tree_fields(ncomp_per_branch, parents, parent_x, branch_types),
         **{k: jnp.asarray(np.asarray(arrays[k], dtype=dtype)) for k in GEOMETRY},
         **{k: jnp.asarray(np.asarray(arrays.get(k, np.ones(n)), dtype=dtype)) for k in SHAPE},
         celsius=jnp.asarray(6.3, dtype=dtype),
@@ -58,7 +66,6 @@ def fields_from_arrays(
         stimuli=(),
         recordings=(),
         trainables=(),
-        structure=CellStructure.build(ncomp_per_branch, parents, parent_x),
     )
 
 
@@ -131,14 +138,7 @@ def fields_from_parts(
             offset += p.ncomp
 
     return dict(
-        ncomp_per_branch=tuple(int(n) for n in ncomp_per_branch),
-        branch_parents=tuple(int(b) for b in parents),
-        branch_parent_x=tuple(1.0 for _ in parents)
-        if parent_x is None
-        else tuple(float(x) for x in parent_x),
-        branch_types=tuple(0 for _ in parents)
-        if branch_types is None
-        else tuple(int(t) for t in branch_types),
+        **_tree_fields(ncomp_per_branch, parents, parent_x, branch_types),
         **out,
         celsius=runs[0][0].celsius,
         channels=tuple(channels),
@@ -147,5 +147,4 @@ def fields_from_parts(
         stimuli=tuple(stimuli),
         recordings=tuple(recordings),
         trainables=tuple(trainables),
-        structure=CellStructure.build(ncomp_per_branch, parents, parent_x),
     )

@@ -39,8 +39,9 @@ class SwcMap(NamedTuple):
       creates them; branch ``b``'s compartment ``j`` is NEURON's
       ``section(x)`` with ``x = (j + 0.5) / ncomp``.
     - `sample_compartment`: ``{sample id: compartment index}``, the compartment holding each
-      sample (a sample Import3d puts in no section maps to the soma's middle compartment;
-      one of a removed zero-length section to where that section attached).
+      sample. Samples Import3d puts in no section (the outer samples of NeuroMorpho's
+      three-point soma, those of a removed zero-length section) map to the middle
+      compartment of the root section.
     - `samples`: the validated samples.
     - `sections`: the sections with their 3-D points, as Import3d makes them (used by
       [`eqcable.plot_morphology`][]).
@@ -193,8 +194,9 @@ def _sample_map(samples, sections, ncomps) -> dict[int, int]:
     out: dict[int, int] = {}
     for b, (s, n) in enumerate(zip(sections, ncomps, strict=True)):
         arc = pt3d_arc_lengths(s.xyz)
+        own = set(s.rows.tolist())
         for k, row in enumerate(s.point_rows):
-            if row >= 0 and row in set(s.rows.tolist()):
+            if row in own:
                 j = min(int(arc[k] / arc[-1] * n), n - 1) if arc[-1] > 0 else 0
                 out[int(samples.ids[row])] = int(offsets[b] + j)
         for row in s.rows:  # own samples dropped from the points (the soma's "wire")

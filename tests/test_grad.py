@@ -102,3 +102,31 @@ def test_gradient_of_an_swc_cell(name):
         return jnp.mean((cell.integrate(p, t_max=T_MAX, dt=DT) + 60.0) ** 2)
 
     assert_gradient_matches_finite_differences(cell, name, loss)
+
+
+@pytest.mark.parametrize("segment", [1, 7, 40, 500])
+def test_checkpointed_gradients_equal_plain(segment):
+    """Segmenting the time loop (bounded memory) changes neither values nor gradients."""
+    cell = _cell().make_trainable("HH_gNa").make_trainable("radius", shared=False)
+    params = cell.params()
+
+    def loss(p, checkpoint_length):
+        v = cell.integrate(p, t_max=T_MAX, dt=DT, checkpoint_length=checkpoint_length)
+        return jnp.mean((v + 60.0) ** 2)
+
+    plain_value, plain_grad = jax.value_and_grad(loss)(params, None)
+    value, grad = jax.value_and_grad(loss)(params, segment)
+    np.testing.assert_allclose(value, plain_value, rtol=1e-13)
+    for g, pg in zip(jax.tree.leaves(grad), jax.tree.leaves(plain_grad), strict=True):
+        np.testing.assert_allclose(g, pg, rtol=1e-10)
+
+
+def test_auto_checkpointing_bounds_long_simulations():
+    from eqcable.integrate import _segment_length
+
+    cell = ec.Cell([ec.Branch(ec.Compartment(), ncomp=1000)], parents=[-1])
+    assert _segment_length("auto", 200, cell) is None  # short: no segments
+    assert _segment_length("auto", 20_000, cell) == 142  # ceil(sqrt(20,000))
+    assert _segment_length(None, 20_000, cell) is None
+    with pytest.raises(ValueError, match="checkpoint_length"):
+        _segment_length(0, 10, cell)

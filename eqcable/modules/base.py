@@ -469,8 +469,25 @@ class AbstractModule(eqx.Module):
         return eqx.tree_at(lambda m: m.trainables, self, ())
 
     # ------------------------------------------------------------------ simulation
-    def integrate(self, params=None, *, t_max: float, dt: float = 0.025, solver=None, stepper=None):
+    def integrate(
+        self,
+        params=None,
+        *,
+        t_max: float,
+        dt: float = 0.025,
+        solver=None,
+        stepper=None,
+        checkpoint_length: int | str | None = "auto",
+    ):
         """Simulate and return the recordings. See [`eqcable.integrate`][]."""
         from ..integrate import integrate
 
-        return integrate(self, params, t_max=t_max, dt=dt, solver=solver, stepper=stepper)
+        return integrate(
+            self,
+            params,
+            t_max=t_max,
+            dt=dt,
+            solver=solver,
+            stepper=stepper,
+            checkpoint_length=checkpoint_length,
+        )

@@ -1,0 +1,50 @@
+"""Memory and time of a gradient through a long simulation (run one setting per process).
+
+A 1,000-compartment HH cable, 20,000 steps of 0.025 ms (500 ms), gradient of the mean
+squared soma voltage w.r.t. the shared HH sodium conductance, float64 on the CPU. Peak
+memory is the process's maximum RSS, so run each setting in its own process:
+
+    /usr/bin/time -v python benchmarks/long_gradient.py auto     # eqcable default
+    /usr/bin/time -v python benchmarks/long_gradient.py none     # no segmenting
+"""
+
+import sys
+import time
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import equinox as eqx  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+
+import eqcable as ec  # noqa: E402
+
+setting = sys.argv[1] if len(sys.argv) > 1 else "auto"
+checkpoint_length = {"auto": "auto", "none": None}.get(setting, None)
+if setting not in ("auto", "none"):
+    checkpoint_length = int(setting)
+T_MAX, DT = 500.0, 0.025
+cell = ec.Cell([ec.Branch(ec.Compartment(), ncomp=1000)], parents=[-1]).insert(ec.HH())
+cell = cell.comp(0).stimulate(ec.step_current(10.0, 400.0, 0.05, DT, T_MAX))
+cell = cell.comp(0).record().make_trainable("HH_gNa")
+params = cell.params()
+
+
+def run(p):
+    return cell.integrate(p, t_max=T_MAX, dt=DT, checkpoint_length=checkpoint_length)
+
+
+fwd = eqx.filter_jit(run)
+grad = eqx.filter_jit(eqx.filter_grad(lambda p: jnp.mean(run(p) ** 2)))
+jax.block_until_ready(fwd(params))
+jax.block_until_ready(grad(params))
+times = {}
+for name, f in (("fwd", fwd), ("grad", grad)):
+    start = time.perf_counter()
+    jax.block_until_ready(f(params))
+    times[name] = time.perf_counter() - start
+print(
+    f"checkpoint_length={setting}: forward {times['fwd']:.2f} s, gradient {times['grad']:.2f} s, "
+    f"ratio {times['grad'] / times['fwd']:.2f}"
+)

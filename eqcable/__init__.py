@@ -4,6 +4,7 @@ import importlib.metadata
 
 from .channels import HH as HH, AbstractChannel as AbstractChannel, Leak as Leak
 from .integrate import integrate as integrate
+from .io import ModelFileError as ModelFileError, load as load, save as save
 from .modules import (
     AbstractModule as AbstractModule,
     Branch as Branch,

@@ -1,0 +1,208 @@
+"""Save a model to one self-describing file, and load it back bit for bit.
+
+The file is a zip archive with two members:
+
+- ``spec.json``: what the model *is*: the eqcable version and file-format version, the
+  module class, the tree (compartments per branch, parents, attachment positions, SWC
+  types), the channels (their classes, by import path), the names of the states, the
+  shapes of stimuli, recordings and trainables, the float type, the units, and a SHA-256
+  checksum of the leaves;
+- ``leaves.eqx``: every array, written by `eqx.tree_serialise_leaves`.
+
+Loading rebuilds an empty model from the spec and fills it with the saved arrays, so a
+loaded model equals the saved one exactly. Files are written atomically (a temporary file
+renamed into place), so an interrupted save never leaves a half-written file where a good
+one was.
+"""
+
+import hashlib
+import importlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from ..channels.base import AbstractChannel
+from ..modules import base as module_base
+from ..modules._build import new_module
+from ..modules.base import GEOMETRY, SHAPE, AbstractModule, CellStructure
+from ..modules.branch import Branch
+from ..modules.cell import Cell
+from ..modules.compartment import Compartment
+
+FORMAT = 1
+_CLASSES = {"Compartment": Compartment, "Branch": Branch, "Cell": Cell}
+UNITS = {
+    "radius": "um",
+    "length": "um",
+    "axial_resistivity": "ohm*cm",
+    "capacitance": "uF/cm2",
+    "v": "mV",
+    "celsius": "degC",
+    "channel conductances": "S/cm2",
+    "channel reversal potentials": "mV",
+    "stimuli": "nA",
+}
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded: corrupt, from another format, or inconsistent."""
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _spec(module: AbstractModule, leaves_digest: str) -> dict:
+    return {
+        "format": FORMAT,
+        "eqcable_version": _version(),
+        "class": type(module).__name__,
+        "dtype": str(module.radius.dtype),
+        "ncomp_per_branch": list(module.ncomp_per_branch),
+        "branch_parents": list(module.branch_parents),
+        "branch_parent_x": list(module.branch_parent_x),
+        "branch_types": list(module.branch_types),
+        "channels": [
+            {"name": ch.name, "class": f"{type(ch).__module__}.{type(ch).__qualname__}"}
+            for ch in module.channels
+        ],
+        "states": sorted(module.states),
+        "stimuli": [list(s.current.shape) for s in module.stimuli],
+        "recordings": [[r.name, int(r.indices.shape[0])] for r in module.recordings],
+        "trainables": [[t.name, t.shared, int(t.indices.shape[0])] for t in module.trainables],
+        "units": UNITS,
+        "leaves_sha256": leaves_digest,
+    }
+
+
+def save(path: str | os.PathLike, module: AbstractModule) -> None:
+    """Save `module` (its structure, values, stimuli, recordings and trainables) to `path`.
+
+    The write is atomic: the file appears complete or not at all.
+
+    **Raises:** `TypeError` if `module` is not a `Compartment`, `Branch` or `Cell`.
+    """
+    if type(module) not in _CLASSES.values():
+        raise TypeError(f"save() expects a Compartment, Branch or Cell, got {type(module)}.")
+    buffer = io.BytesIO()
+    eqx.tree_serialise_leaves(buffer, module)
+    leaves = buffer.getvalue()
+    spec = _spec(module, hashlib.sha256(leaves).hexdigest())
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
+                z.writestr("spec.json", json.dumps(spec, indent=1))
+                z.writestr("leaves.eqx", leaves)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _channel_class(entry: dict, path) -> type:
+    module_name, _, qualname = entry["class"].rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), qualname)
+    except (ImportError, AttributeError) as e:
+        raise ModelFileError(
+            f"{path}: channel class {entry['class']} cannot be imported ({e}); import the "
+            "module that defines it before loading."
+        ) from None
+    if not (isinstance(cls, type) and issubclass(cls, AbstractChannel)):
+        raise ModelFileError(f"{path}: {entry['class']} is not an AbstractChannel.")
+    return cls
+
+
+def _skeleton(spec: dict, path) -> AbstractModule:
+    """An empty model with the structure the spec describes (values to be filled in)."""
+    dtype = jnp.dtype(spec["dtype"])
+    ncomp = sum(spec["ncomp_per_branch"])
+    zeros = lambda *shape: jnp.zeros(shape, dtype)  # noqa: E731
+    index = lambda k: jnp.zeros((k,), jnp.int64 if jax.config.jax_enable_x64 else jnp.int32)  # noqa: E731
+    channels = []
+    for entry in spec["channels"]:
+        cls = _channel_class(entry, path)
+        try:
+            template = cls()
+        except TypeError as e:
+            raise ModelFileError(f"{path}: cannot build {entry['class']}() ({e}).") from None
+        channels.append(jax.tree.map(lambda _: zeros(ncomp), template))
+    fields = dict(
+        ncomp_per_branch=tuple(spec["ncomp_per_branch"]),
+        branch_parents=tuple(spec["branch_parents"]),
+        branch_parent_x=tuple(float(x) for x in spec["branch_parent_x"]),
+        branch_types=tuple(spec["branch_types"]),
+        **{k: zeros(ncomp) for k in (*GEOMETRY, *SHAPE)},
+        celsius=zeros(),
+        channels=tuple(channels),
+        channel_masks=tuple(jnp.zeros((ncomp,), bool) for _ in channels),
+        states={name: zeros(ncomp) for name in spec["states"]},
+        stimuli=tuple(
+            module_base.Stimulus(indices=index(k), current=zeros(k, t)) for k, t in spec["stimuli"]
+        ),
+        recordings=tuple(
+            module_base.Recording(name=name, indices=index(k)) for name, k in spec["recordings"]
+        ),
+        trainables=tuple(
+            module_base.Trainable(name=name, shared=bool(shared), indices=index(k))
+            for name, shared, k in spec["trainables"]
+        ),
+        structure=CellStructure.build(
+            spec["ncomp_per_branch"], spec["branch_parents"], spec["branch_parent_x"]
+        ),
+    )
+    return new_module(_CLASSES[spec["class"]], fields)
+
+
+def load(path: str | os.PathLike) -> AbstractModule:
+    """Load a model saved with `save`, exactly as it was saved.
+
+    **Raises:** `ModelFileError` (a `ValueError`) if the file is not an eqcable model,
+    is corrupt (checksum), comes from an unknown format version, or its arrays do not
+    match its spec; `FileNotFoundError` if there is no such file.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            spec = json.loads(z.read("spec.json"))
+            leaves = z.read("leaves.eqx")
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as e:
+        raise ModelFileError(f"{path} is not a readable eqcable model file ({e}).") from None
+    if not isinstance(spec, dict) or spec.get("format") != FORMAT:
+        raise ModelFileError(
+            f"{path}: unknown model file format {spec.get('format') if isinstance(spec, dict) else spec!r} "
+            f"(this eqcable reads format {FORMAT})."
+        )
+    if hashlib.sha256(leaves).hexdigest() != spec.get("leaves_sha256"):
+        raise ModelFileError(
+            f"{path}: the saved arrays do not match their checksum (corrupt file)."
+        )
+    if spec.get("class") not in _CLASSES:
+        raise ModelFileError(f"{path}: unknown module class {spec.get('class')!r}.")
+    if jnp.dtype(spec["dtype"]) != jnp.result_type(float):
+        raise ModelFileError(
+            f"{path} holds {spec['dtype']} values but JAX is set to {jnp.result_type(float)}; "
+            "set jax_enable_x64 accordingly before loading."
+        )
+    try:
+        skeleton = _skeleton(spec, path)
+        return eqx.tree_deserialise_leaves(io.BytesIO(leaves), skeleton)
+    except ModelFileError:
+        raise
+    except Exception as e:  # a spec that does not describe these arrays
+        raise ModelFileError(f"{path}: the arrays do not match the spec ({e}).") from None

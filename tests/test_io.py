@@ -1,0 +1,102 @@
+"""Saved models load back bit for bit; broken or mismatched files are refused clearly."""
+
+import json
+import zipfile
+from pathlib import Path
+from typing import ClassVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jaxtyping import ArrayLike
+
+import eqcable as ec
+
+MORPHOLOGY = Path(__file__).parents[2] / "shared" / "morphologies" / "somatic_branchpoint.swc"
+
+
+class Shunt(ec.AbstractChannel):
+    """A user channel (its class is found again by import path on loading)."""
+
+    gShunt: ArrayLike = 2e-4  # S/cm²
+    state_names: ClassVar = ()
+
+    def steady_state(self, v, celsius):
+        return {}
+
+    def step(self, states, v, dt, celsius):
+        return {}
+
+    def current(self, states, v):
+        return self.gShunt * (v + 70.0)
+
+
+def _model():
+    cell = ec.read_swc(MORPHOLOGY, 3).insert(ec.HH()).group("basal").insert(Shunt())
+    cell = cell.set("celsius", 12.0).branch(1).set("radius", 0.7).set("v", -63.0).init_states()
+    cell = cell.comp(0).stimulate(ec.step_current(0.5, 2.0, 0.3, 0.025, 5.0))
+    cell = cell.comp([0, 5]).record().comp(2).record("HH_m")
+    return cell.make_trainable("HH_gNa").group("basal").make_trainable("radius", shared=False)
+
+
+def test_save_load_is_bit_identical(tmp_path):
+    cell = _model()
+    ec.save(tmp_path / "model.eqc", cell)
+    loaded = ec.load(tmp_path / "model.eqc")
+    assert type(loaded) is type(cell)
+    assert jax.tree.structure(loaded) == jax.tree.structure(cell)
+    for a, b in zip(jax.tree.leaves(loaded), jax.tree.leaves(cell), strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loaded.integrate(t_max=5.0), cell.integrate(t_max=5.0))
+    params = jax.tree.map(lambda x: x * 1.1, cell.params())
+    np.testing.assert_array_equal(
+        loaded.integrate(params, t_max=5.0), cell.integrate(params, t_max=5.0)
+    )
+    spec = json.loads(zipfile.ZipFile(tmp_path / "model.eqc").read("spec.json"))
+    assert spec["eqcable_version"] == ec.__version__ and spec["units"]["radius"] == "um"
+
+
+def test_corrupt_or_mismatched_files_are_refused(tmp_path):
+    path = tmp_path / "model.eqc"
+    ec.save(path, _model())
+    members = {n: zipfile.ZipFile(path).read(n) for n in ("spec.json", "leaves.eqx")}
+
+    def write(name, spec=None, leaves=None):
+        with zipfile.ZipFile(tmp_path / name, "w") as z:
+            z.writestr("spec.json", spec if spec is not None else members["spec.json"])
+            z.writestr("leaves.eqx", leaves if leaves is not None else members["leaves.eqx"])
+        return tmp_path / name
+
+    flipped = bytearray(members["leaves.eqx"])
+    flipped[len(flipped) // 2] ^= 0xFF
+    with pytest.raises(ec.ModelFileError, match="checksum"):
+        ec.load(write("flipped.eqc", leaves=bytes(flipped)))
+    spec = json.loads(members["spec.json"])
+    with pytest.raises(ec.ModelFileError, match="format"):
+        ec.load(write("future.eqc", spec=json.dumps({**spec, "format": 99})))
+    with pytest.raises(ec.ModelFileError, match="do not match the spec"):
+        wrong = {**spec, "ncomp_per_branch": [n + 1 for n in spec["ncomp_per_branch"]]}
+        ec.load(write("wrong.eqc", spec=json.dumps(wrong)))
+    (tmp_path / "truncated.eqc").write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ec.ModelFileError, match="not a readable"):
+        ec.load(tmp_path / "truncated.eqc")
+    (tmp_path / "text.eqc").write_text("not a model")
+    with pytest.raises(ec.ModelFileError, match="not a readable"):
+        ec.load(tmp_path / "text.eqc")
+    with pytest.raises(FileNotFoundError):
+        ec.load(tmp_path / "missing.eqc")
+
+
+def test_a_failed_save_keeps_the_previous_file(tmp_path):
+    path = tmp_path / "model.eqc"
+    cell = _model()
+    ec.save(path, cell)
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        ec.save(path, eqx.nn.Linear(2, 2, key=jax.random.key(0)))
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.eqc"]  # no temporary left
+    assert float(jnp.max(ec.load(path).radius)) == float(jnp.max(cell.radius))

@@ -183,10 +183,10 @@ def load(path: str | os.PathLike) -> AbstractModule:
         raise
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as e:
         raise ModelFileError(f"{path} is not a readable eqcable model file ({e}).") from None
-    if not isinstance(spec, dict) or spec.get("format") != FORMAT:
+    found = spec.get("format") if isinstance(spec, dict) else None
+    if found != FORMAT:
         raise ModelFileError(
-            f"{path}: unknown model file format {spec.get('format') if isinstance(spec, dict) else spec!r} "
-            f"(this eqcable reads format {FORMAT})."
+            f"{path}: unknown model file format {found!r} (this eqcable reads format {FORMAT})."
         )
     if hashlib.sha256(leaves).hexdigest() != spec.get("leaves_sha256"):
         raise ModelFileError(

@@ -3,6 +3,17 @@
 import importlib.metadata
 
 from .channels import HH as HH, AbstractChannel as AbstractChannel, Leak as Leak
+from .fitting import (
+    AbstractTransform as AbstractTransform,
+    Affine as Affine,
+    Chain as Chain,
+    Exp as Exp,
+    Identity as Identity,
+    Sigmoid as Sigmoid,
+    Softplus as Softplus,
+    constrain as constrain,
+    unconstrain as unconstrain,
+)
 from .integrate import integrate as integrate
 from .io import ModelFileError as ModelFileError, load as load, save as save
 from .modules import (

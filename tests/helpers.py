@@ -96,13 +96,13 @@ def eqcable_run(module, *, t_max, dt, record_comps, iclamps=(), stepper=None, so
     return np.asarray(module.integrate(t_max=t_max, dt=dt, stepper=stepper, solver=solver))
 
 
-def assert_gradient_matches_finite_differences(cell, name, loss, rtol=1e-5):
-    """The gradient of `loss(params)` w.r.t. the first trainable (`name`, one value per
-    compartment) equals central differences with relative steps of 1e-6."""
+def assert_gradient_matches_finite_differences(params, name, loss, rtol=1e-5):
+    """The gradient of `loss(params)` w.r.t. ``params[0][name]`` equals central
+    differences with relative steps of 1e-6 (`params` is a tuple of one-entry dicts, as
+    `module.params()` returns; only its first entry is perturbed)."""
     import equinox as eqx
     import jax.numpy as jnp
 
-    params = cell.params()
     grad = np.asarray(eqx.filter_grad(loss)(params)[0][name])
     x0 = np.asarray(params[0][name], dtype=float)
     fd = np.zeros_like(x0)
@@ -111,6 +111,8 @@ def assert_gradient_matches_finite_differences(cell, name, loss, rtol=1e-5):
         xp, xm = x0.copy(), x0.copy()
         xp[i] += eps
         xm[i] -= eps
-        fd[i] = (loss(({name: jnp.asarray(xp)},)) - loss(({name: jnp.asarray(xm)},))) / (2 * eps)
+        plus = ({name: jnp.asarray(xp)}, *params[1:])
+        minus = ({name: jnp.asarray(xm)}, *params[1:])
+        fd[i] = (loss(plus) - loss(minus)) / (2 * eps)
     np.testing.assert_allclose(grad, fd, rtol=rtol)
     assert np.all(np.abs(fd) > 0)  # the parameter does influence the loss

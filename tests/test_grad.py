@@ -85,7 +85,7 @@ def test_gradient_of_a_cell_built_from_3d_points(name):
     def loss(p):
         return jnp.mean((cell.integrate(p, t_max=T_MAX, dt=DT) + 60.0) ** 2)
 
-    assert_gradient_matches_finite_differences(cell, name, loss)
+    assert_gradient_matches_finite_differences(cell.params(), name, loss)
 
 
 @pytest.mark.parametrize("name", ["radius", "length"])
@@ -101,7 +101,7 @@ def test_gradient_of_an_swc_cell(name):
     def loss(p):
         return jnp.mean((cell.integrate(p, t_max=T_MAX, dt=DT) + 60.0) ** 2)
 
-    assert_gradient_matches_finite_differences(cell, name, loss)
+    assert_gradient_matches_finite_differences(cell.params(), name, loss)
 
 
 @pytest.mark.parametrize("segment", [1, 7, 40, 500])

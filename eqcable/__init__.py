@@ -12,6 +12,7 @@ from .fitting import (
     Sigmoid as Sigmoid,
     Softplus as Softplus,
     constrain as constrain,
+    sharded_vmap as sharded_vmap,
     unconstrain as unconstrain,
 )
 from .integrate import integrate as integrate

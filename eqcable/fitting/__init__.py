@@ -1,5 +1,6 @@
-"""Fitting helpers: transforms between physical and unconstrained parameters."""
+"""Fitting helpers: bounded-parameter transforms, sweeps across devices."""
 
+from .sweeps import sharded_vmap as sharded_vmap
 from .transforms import (
     AbstractTransform as AbstractTransform,
     Affine as Affine,

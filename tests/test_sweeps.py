@@ -24,8 +24,9 @@ SCRIPT = textwrap.dedent(
     assert sharded.shape == (10, 2, 161), sharded.shape
     np.testing.assert_array_equal(np.asarray(sharded), np.asarray(plain))
     # gradients over a sharded batch equal a loop of single gradients
-    grads = ec.sharded_vmap(jax.grad(lambda p: jnp.mean(run(p))))(batch)
-    loop = [jax.grad(lambda p: jnp.mean(run(p)))(jax.tree.map(lambda x: x[i], batch)) for i in range(10)]
+    grad = jax.grad(lambda p: jnp.mean(run(p)))
+    grads = ec.sharded_vmap(grad)(batch)
+    loop = [grad(jax.tree.map(lambda x: x[i], batch)) for i in range(10)]
     np.testing.assert_allclose(grads[0]["HH_gNa"], [g[0]["HH_gNa"] for g in loop], rtol=1e-12)
     print("ok")
     """

@@ -233,3 +233,20 @@ def test_write_back_to_swc(tmp_path):
     soma_rows = samples.types == 1
     np.testing.assert_allclose(samples.radius[soma_rows], 2 * swc_map.samples.radius[soma_rows])
     np.testing.assert_array_equal(samples.radius[~soma_rows], swc_map.samples.radius[~soma_rows])
+
+
+def test_path_distance_equals_neuron():
+    from neuron import h
+
+    cell, swc_map = _load("ca1_n120", 3)
+    soma = swc_map.compartment_of(1)
+    ours = cell.path_distance(soma)
+    sections = _neuron_cell(MORPHOLOGIES / "ca1_n120.swc")
+    try:
+        for b, n in enumerate(swc_map.section_names):
+            sections[n].nseg = cell.ncomp_per_branch[b]
+        segs = _segments(cell, swc_map, sections)
+        h.distance(0, segs[soma])
+        np.testing.assert_allclose(ours, [h.distance(seg) for seg in segs], rtol=1e-9, atol=1e-9)
+    finally:
+        _clear_neuron()

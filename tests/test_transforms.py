@@ -56,3 +56,29 @@ def test_gradients_through_transformed_parameters():
     swapped = (u0[1], u0[0])
     assert_gradient_matches_finite_differences(swapped, "radius", lambda p: loss((p[1], p[0])))
     assert jax.grad(loss)(u0)[0]["HH_gNa"].shape == ()
+
+
+def test_parameters_defined_as_functions_of_position():
+    """g(d) = g0 exp(-d / lam) along the cell, with g0 and lam the fitted quantities."""
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "shared" / "morphologies" / "somatic_branchpoint.swc"
+    cell = ec.read_swc(path, 3).insert(ec.HH())
+    cell = cell.comp(0).stimulate(ec.step_current(0.5, 2.0, 0.5, 0.025, 4.0))
+    cell = cell.comp([0, cell.ncomp - 1]).record().make_trainable("HH_gNa", shared=False)
+    distance = jnp.asarray(cell.path_distance(0))
+
+    def loss(theta):
+        g = theta["g0"] * jnp.exp(-distance / theta["lam"])
+        v = cell.integrate(({"HH_gNa": g},), t_max=4.0)
+        return jnp.mean((v + 60.0) ** 2)
+
+    theta = {"g0": jnp.asarray(0.15), "lam": jnp.asarray(20.0)}
+    grad = jax.grad(loss)(theta)
+    for name in theta:
+        eps = 1e-6 * float(theta[name])
+        plus = {**theta, name: theta[name] + eps}
+        minus = {**theta, name: theta[name] - eps}
+        fd = (loss(plus) - loss(minus)) / (2 * eps)
+        np.testing.assert_allclose(grad[name], fd, rtol=1e-5)
+        assert abs(float(fd)) > 0

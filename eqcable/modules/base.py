@@ -208,6 +208,44 @@ class AbstractModule(eqx.Module):
             return eqx.tree_at(lambda m: m.states[field], self, value)
         return eqx.tree_at(lambda m: getattr(m.channels[k], field), self, value)
 
+    def path_distance(self, reference: int = 0) -> np.ndarray:
+        """Distance along the cell (µm) from compartment `reference`'s centre to every
+        compartment's centre, through the tree (NEURON's ``h.distance`` between
+        segment centres).
+
+        Computed from the present lengths with NumPy: a morphology measure for defining
+        parameters as functions of position (e.g. ``g0 * exp(-d / lam)``), not itself
+        differentiated.
+
+        **Raises:** `ValueError` if `reference` is not a compartment index.
+        """
+        if not 0 <= reference < self.ncomp:
+            raise ValueError(f"reference {reference} is not a compartment (0..{self.ncomp - 1}).")
+        s = self.structure
+        parent = np.asarray(s.tree.parent)
+        node_to_comp = np.asarray(s.node_to_comp)
+        half = np.where(node_to_comp >= 0, np.asarray(self.length)[node_to_comp] / 2, 0.0)
+        parent_half = np.asarray(s.parent_half)
+        # Length of each node's edge to its parent: its own half plus, within a branch, the
+        # previous compartment's distal half.
+        edge = half + np.where(parent_half >= 0, np.asarray(self.length)[parent_half] / 2, 0.0)
+        neighbours: list[list[tuple[int, float]]] = [[] for _ in parent]
+        for i, p in enumerate(parent):
+            if p >= 0:
+                neighbours[i].append((int(p), edge[i]))
+                neighbours[p].append((i, edge[i]))
+        dist = np.full(len(parent), np.inf)
+        start = int(np.asarray(s.comp_to_node)[reference])
+        dist[start] = 0.0
+        stack = [start]
+        while stack:
+            i = stack.pop()
+            for j, w in neighbours[i]:
+                if dist[j] == np.inf:
+                    dist[j] = dist[i] + w
+                    stack.append(j)
+        return dist[np.asarray(s.comp_to_node)]
+
     # ------------------------------------------------------------------ selections
     def branch(self, index: "Index"):
         """Select branches: an int, a sequence of ints, a slice or ``"all"``.

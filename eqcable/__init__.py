@@ -8,10 +8,12 @@ from .fitting import (
     Affine as Affine,
     Chain as Chain,
     Exp as Exp,
+    FitResult as FitResult,
     Identity as Identity,
     Sigmoid as Sigmoid,
     Softplus as Softplus,
     constrain as constrain,
+    fit as fit,
     sharded_vmap as sharded_vmap,
     unconstrain as unconstrain,
 )

@@ -1,5 +1,6 @@
-"""Fitting helpers: bounded-parameter transforms, sweeps across devices."""
+"""Fitting helpers: bounded-parameter transforms, a fitting loop, sweeps across devices."""
 
+from .loop import FitResult as FitResult, fit as fit
 from .sweeps import sharded_vmap as sharded_vmap
 from .transforms import (
     AbstractTransform as AbstractTransform,

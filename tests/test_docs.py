@@ -22,3 +22,18 @@ def test_mkdocs_build_strict(tmp_path):
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_public_name_has_an_api_entry():
+    import types
+
+    import eqcable
+
+    api = "\n".join(p.read_text() for p in (ROOT / "docs" / "api").glob("*.md"))
+    public = [
+        n
+        for n in dir(eqcable)
+        if not n.startswith("_") and not isinstance(getattr(eqcable, n), types.ModuleType)
+    ]
+    missing = [n for n in public if f"::: eqcable.{n}" not in api]
+    assert not missing, f"public names without an API entry: {missing}"

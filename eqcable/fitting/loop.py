@@ -108,7 +108,7 @@ def fit(
     - `progress`: show a tqdm progress bar with the loss.
     - `callback`: called as ``callback(step, loss)`` after every step.
 
-    **Returns:** a [`eqcable.fitting.loop.FitResult`][].
+    **Returns:** a [`eqcable.FitResult`][].
 
     **Raises:** `ValueError` if `checkpoint` is unreadable, corrupt, or from another fit.
     """

@@ -64,26 +64,40 @@ def neuron_run(
         if p >= 0:
             sections[b].connect(sections[p](x), 0)
 
-    h.celsius = float(np.asarray(module.celsius))
-    h.dt = dt
-    h.secondorder = secondorder
+    out = run_neuron_segments(
+        segments,
+        t_max=t_max,
+        dt=dt,
+        record_comps=record_comps,
+        iclamps=iclamps,
+        v_init=float(v[0]),
+        secondorder=secondorder,
+        celsius=float(np.asarray(module.celsius)),
+    )
+    del segments, sections
+    return out
+
+
+def run_neuron_segments(
+    segments, *, t_max, dt, record_comps, iclamps=(), v_init=-65.0, secondorder=0, celsius=6.3
+):
+    """Run NEURON (already built) with IClamps ``(comp, delay, dur, amp)`` on `segments`
+    and return v at `record_comps`, ``(nrec, nsteps + 1)``; hh rate tables off."""
+    from neuron import h
+
+    h.celsius, h.dt, h.secondorder = celsius, dt, secondorder
     h.usetable_hh = 0  # NEURON's rate tables approximate the hh formulas
     clamps = []
     for comp, delay, dur, amp in iclamps:
         stim = h.IClamp(segments[comp])
         stim.delay, stim.dur, stim.amp = delay, dur, amp
         clamps.append(stim)
-    vecs = []
-    for c in record_comps:
-        vec = h.Vector()
-        vec.record(segments[c]._ref_v)
-        vecs.append(vec)
-    nsteps = int(round(t_max / dt))
-    h.finitialize(float(v[0]))
-    for _ in range(nsteps):
+    vecs = [h.Vector().record(segments[c]._ref_v) for c in record_comps]
+    h.finitialize(v_init)
+    for _ in range(int(round(t_max / dt))):
         h.fadvance()
     out = np.array([np.asarray(vec) for vec in vecs])
-    del clamps, vecs, segments, sections
+    del clamps, vecs
     return out
 
 

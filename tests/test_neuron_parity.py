@@ -6,7 +6,7 @@ IClamp timing is NEURON's; so any difference above round-off is a modelling bug.
 
 import numpy as np
 import pytest
-from helpers import eqcable_run, neuron_run
+from helpers import eqcable_run, neuron_run, run_neuron_segments
 
 import eqcable as ec
 
@@ -187,14 +187,14 @@ def test_branches_from_3d_points(secondorder):
     areas = np.array([seg.area() for seg in segs])
     ours_area = 2 * np.pi * np.asarray(cell.radius * cell.length * cell.area_scale)
     np.testing.assert_allclose(ours_area, areas, rtol=1e-12)
-    h.dt, h.secondorder, h.usetable_hh, h.celsius = dt, secondorder, 0, 6.3
-    stim = h.IClamp(segs[3])
-    stim.delay, stim.dur, stim.amp = 1.0, 2.0, 0.4
-    vecs = [h.Vector().record(segs[c]._ref_v) for c in record]
-    h.finitialize(-65.0)
-    for _ in range(int(round(t_max / dt))):
-        h.fadvance()
-    ref = np.array([np.asarray(vec) for vec in vecs])
+    ref = run_neuron_segments(
+        segs,
+        t_max=t_max,
+        dt=dt,
+        record_comps=record,
+        iclamps=[(3, 1.0, 2.0, 0.4)],
+        secondorder=secondorder,
+    )
     err = np.max(np.abs(ours - ref))
     print(f"max |ΔV| = {err:.3g} mV")
     assert err <= TOL

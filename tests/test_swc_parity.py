@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_neuron_segments
 
 import eqcable as ec
 
@@ -104,7 +105,6 @@ def _tips(cell, count):
 @pytest.mark.parametrize("variant", ["hh", "hh_soma_passive_dendrites"])
 @pytest.mark.parametrize("name", REAL + SMALL)
 def test_voltage_traces_equal_neuron(name, variant):
-    from neuron import h
 
     # Real cells with NEURON's d_lambda rule; the tiny edge-case files with 3 per section
     # (d_lambda would give 1), so that every file has at least three recording sites.
@@ -133,16 +133,10 @@ def test_voltage_traces_equal_neuron(name, variant):
                 for seg in sec:
                     seg.pas.g, seg.pas.e = 1e-4, -65.0
         segs = _segments(cell, swc_map, sections)
-        h.dt, h.secondorder, h.usetable_hh, h.celsius = DT, 0, 0, 6.3
-        stim = h.IClamp(segs[soma])
-        stim.delay, stim.dur, stim.amp = 1.0, 3.0, 1.0
-        vecs = [h.Vector().record(segs[c]._ref_v) for c in record]
-        h.finitialize(-65.0)
-        for _ in range(int(round(T_MAX / DT))):
-            h.fadvance()
-        ref = np.array([np.asarray(v) for v in vecs])
+        ref = run_neuron_segments(
+            segs, t_max=T_MAX, dt=DT, record_comps=record, iclamps=[(soma, 1.0, 3.0, 1.0)]
+        )
     finally:
-        del stim
         _clear_neuron()
     err = np.max(np.abs(ours - ref))
     print(f"{name} {variant}: max |ΔV| = {err:.3g} mV over {len(record)} sites")

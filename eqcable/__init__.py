@@ -26,7 +26,9 @@ from .modules import (
     Compartment as Compartment,
     DLambda as DLambda,
     MaxLength as MaxLength,
+    Network as Network,
     SwcMap as SwcMap,
+    SynapseView as SynapseView,
     View as View,
     read_swc as read_swc,
 )
@@ -42,6 +44,14 @@ from .solvers import (
     tree_solve as tree_solve,
 )
 from .stimuli import step_current as step_current
+from .synapses import (
+    AbstractSynapse as AbstractSynapse,
+    Exp2Syn as Exp2Syn,
+    IonotropicSynapse as IonotropicSynapse,
+    SpikeTrain as SpikeTrain,
+    TanhRateSynapse as TanhRateSynapse,
+    poisson_spike_train as poisson_spike_train,
+)
 
 try:
     __version__ = importlib.metadata.version("eqcable")

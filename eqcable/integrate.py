@@ -19,6 +19,8 @@ from .modules.base import AbstractModule
 from .solvers.stepping import AbstractStepper, BackwardEuler, axial_diagonal, voltage_step
 from .solvers.tree_solve import AbstractTreeSolver, SequentialSolve
 from .stimuli import check_time
+from .synapses.inputs import pulse_voltage, spike_counts
+from .synapses.wiring import delay_steps, synaptic_currents, wiring
 
 
 def integrate(
@@ -35,7 +37,7 @@ def integrate(
 
     **Arguments:**
 
-    - `module`: a `Compartment`, `Branch` or `Cell` with at least one recording.
+    - `module`: a `Compartment`, `Branch`, `Cell` or `Network` with at least one recording.
     - `params`: trainable values as returned by `module.params()` (possibly updated by an
       optimiser), or ``None`` to use the module's own values.
     - `t_max`: duration (ms); the simulation runs ``round(t_max/dt)`` steps.
@@ -62,7 +64,9 @@ def integrate(
     values do not recompile. It composes with `eqx.filter_grad`, `eqx.filter_vmap`, `jax.jvp`.
     """
     if not isinstance(module, AbstractModule):
-        raise TypeError(f"integrate() expects a Compartment, Branch or Cell, got {type(module)}.")
+        raise TypeError(
+            f"integrate() expects a Compartment, Branch, Cell or Network, got {type(module)}."
+        )
     nsteps = check_time(dt, t_max)
     solver = SequentialSolve() if solver is None else solver
     stepper = BackwardEuler() if stepper is None else stepper
@@ -78,6 +82,8 @@ def integrate(
         raise ValueError(
             "Nothing is recorded: call e.g. `cell.branch(0).comp(0).record('v')` first."
         )
+    for group in getattr(module, "connections", ()):
+        delay_steps(group.delay, dt, group.synapse.name)  # whole steps, or a clear error
     if params is not None:
         module.check_params(params)  # clear errors before tracing
     segment = _segment_length(checkpoint_length, nsteps, module)
@@ -109,19 +115,21 @@ def _segment_length(checkpoint_length, nsteps: int, module: AbstractModule) -> i
 
 def _scan_segmented(step, carry, xs, segment: int | None):
     """`lax.scan(step, carry, xs)`, in checkpointed segments of `segment` steps."""
-    if segment is None or segment >= xs.shape[0]:
+    nsteps = jax.tree.leaves(xs)[0].shape[0]
+    if segment is None or segment >= nsteps:
         return jax.lax.scan(step, carry, xs)
-    nsteps = xs.shape[0]
     nseg = -(-nsteps // segment)
-    # Pad with zero input to whole segments; the extra steps' outputs are dropped.
-    xs = jnp.pad(xs, ((0, nseg * segment - nsteps),) + ((0, 0),) * (xs.ndim - 1))
-    xs = xs.reshape(nseg, segment, *xs.shape[1:])
+
+    def split(x):
+        # Pad with zero input to whole segments; the extra steps' outputs are dropped.
+        x = jnp.pad(x, ((0, nseg * segment - nsteps),) + ((0, 0),) * (x.ndim - 1))
+        return x.reshape(nseg, segment, *x.shape[1:])
 
     @functools.partial(jax.checkpoint, prevent_cse=False)
     def run_segment(carry, xs_segment):
         return jax.lax.scan(step, carry, xs_segment)
 
-    carry, ys = jax.lax.scan(run_segment, carry, xs)
+    carry, ys = jax.lax.scan(run_segment, carry, jax.tree.map(split, xs))
     return carry, ys.reshape(nseg * segment, *ys.shape[2:])[:nsteps]
 
 
@@ -177,9 +185,43 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper, segment=None):
     def channel_states(ch, states):
         return {n: states[f"{ch.name}_{n}"] for n in ch.state_names}
 
-    def record(v, states):
+    # Synapses (networks only): one `Wiring` per synapse type, spike-train inputs as
+    # per-step arrays (spike counts for event-driven synapses, pulses for graded ones).
+    groups = getattr(module, "connections", ())
+    trains = getattr(module, "inputs", ())
+    wirings = tuple(wiring(g, s.comp_to_node, dt, bool(trains)) for g in groups)
+    counts = jnp.stack([spike_counts(t.times, dt, nsteps) for t in trains], axis=1) if trains else (
+        jnp.zeros((nsteps, 0), v0.dtype)
+    )
+    pulses = jnp.stack(
+        [pulse_voltage(t, counts[:, j], dt) for j, t in enumerate(trains)], axis=1
+    ) if trains else counts  # fmt: skip
+    syn_states0 = tuple(g.states for g in groups)
+
+    def signals(v, above, k):
+        sigs, new_above = [], []
+        for w, a in zip(wirings, above, strict=True):
+            sig, a = w.signal(v, a, pulses[k], counts[k])
+            sigs.append(sig)
+            new_above.append(a)
+        return tuple(sigs), tuple(new_above)
+
+    above0 = tuple(jnp.zeros(w.pre_node.shape, bool) for w in wirings)
+    sigs0, _ = signals(v0, above0, 0)
+    buffers0 = tuple(w.initial_buffer(sig) for w, sig in zip(wirings, sigs0, strict=True))
+
+    def record(v, states, syn_states, sigs):
         rows = []
         for rec in module.recordings:
+            if module._is_synaptic(rec.name):
+                k = module._synapse_group_of(rec.name)
+                w, st = wirings[k], syn_states[k]
+                if rec.name.startswith("i_"):
+                    value = w.synapse.current(st, sigs[k], v[w.post_node])
+                else:
+                    value = st[rec.name.removeprefix(f"{w.synapse.name}_")]
+                rows.append(value[rec.indices])
+                continue
             idx = s.comp_to_node[rec.indices]
             if rec.name == "v":
                 rows.append(v[idx])
@@ -192,8 +234,9 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper, segment=None):
                 rows.append(jnp.where(masks[k][idx], ch.current(st, v[idx]), 0.0))
         return jnp.concatenate(rows)
 
-    def step(carry, i_ext_k):
-        v, states = carry
+    def membrane_step(v, states, syn_states, sigs, i_ext_k):
+        # One step given this step's presynaptic signals: synapses, channels, voltage.
+        syn_states, i_syn, g_syn = synaptic_currents(wirings, syn_states, sigs, v, dt)
         i_mem = jnp.zeros_like(v)
         g_mem = jnp.zeros_like(v)
         for ch, mask in zip(channels, masks, strict=True):
@@ -206,8 +249,8 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper, segment=None):
         v = voltage_step(
             v,
             capacitance,
-            to_absolute * g_mem,
-            to_absolute * i_mem,
+            to_absolute * g_mem + g_syn,
+            to_absolute * i_mem + i_syn,
             i_ext,
             g_axial,
             axial_diag,
@@ -221,18 +264,33 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper, segment=None):
             st = channel_states(ch, states)
             for n, x in ch.step(st, v, dt, celsius).items():
                 new_states[f"{ch.name}_{n}"] = jnp.where(mask, x, st[n])
-        return (v, new_states), record(v, new_states)
+        return v, new_states, syn_states, record(v, new_states, syn_states, sigs)
 
-    # In the backward pass, recompute the element-wise work of each step (channels) instead
-    # of storing its many intermediates, but keep the tree solve's results (sequential
-    # sweeps are the expensive part to recompute).
-    step = jax.checkpoint(
-        step,
+    # In the backward pass, recompute the element-wise work of each step (channels,
+    # synapses) instead of storing its many intermediates, but keep the tree solve's
+    # results (sequential sweeps are the expensive part to recompute).
+    membrane_step = jax.checkpoint(
+        membrane_step,
         policy=jax.checkpoint_policies.save_only_these_names("tree_solve"),
         prevent_cse=False,  # safe inside scan, and lets XLA share work
     )
-    _, traces = _scan_segmented(step, (v0, states0), i_ext_steps, segment)
-    return jnp.concatenate([record(v0, states0)[None], traces]).T
+
+    def step(carry, xs):
+        v, states, syn_states, above, buffers = carry
+        i_ext_k, k = xs
+        # Presynaptic signals and delay buffers stay outside the checkpoint, so that the
+        # backward pass keeps one signal per connection and step, not the buffers.
+        sigs, above = signals(v, above, k)
+        delayed = [w.delayed(b, sig, k) for w, b, sig in zip(wirings, buffers, sigs, strict=True)]
+        buffers = tuple(b for b, _ in delayed)
+        sigs = tuple(sig for _, sig in delayed)
+        v, states, syn_states, rec = membrane_step(v, states, syn_states, sigs, i_ext_k)
+        return (v, states, syn_states, above, buffers), rec
+
+    carry0 = (v0, states0, syn_states0, above0, buffers0)
+    xs = (i_ext_steps, jnp.arange(nsteps))
+    _, traces = _scan_segmented(step, carry0, xs, segment)
+    return jnp.concatenate([record(v0, states0, syn_states0, sigs0)[None], traces]).T
 
 
 _simulate = eqx.filter_jit(_simulate_impl)

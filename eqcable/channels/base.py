@@ -7,7 +7,24 @@ import equinox as eqx
 from jaxtyping import Array, ArrayLike, Float
 
 
-class AbstractChannel(eqx.Module):
+class AbstractMechanism(eqx.Module):
+    """What channels and synapses share: parameters are dataclass fields, and names of
+    parameters and states are prefixed with the class name."""
+
+    state_names: eqx.AbstractClassVar[tuple[str, ...]]
+
+    @classmethod
+    def param_names(cls) -> tuple[str, ...]:
+        """Names of the mechanism's parameters (its dataclass fields)."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @property
+    def name(self) -> str:
+        """The prefix of this mechanism's parameters and states: its class name."""
+        return type(self).__name__
+
+
+class AbstractChannel(AbstractMechanism):
     """A membrane mechanism: parameters, gating states, and the current they carry.
 
     A channel's dataclass fields are its parameters (floats, with NEURON's units: S/cm²
@@ -38,8 +55,6 @@ class AbstractChannel(eqx.Module):
         ```
     """
 
-    state_names: eqx.AbstractClassVar[tuple[str, ...]]
-
     @abc.abstractmethod
     def steady_state(self, v: Float[Array, "*c"], celsius: ArrayLike) -> dict[str, Array]:
         """Steady-state value of every gating state at voltage `v` (mV), °C `celsius`."""
@@ -53,13 +68,3 @@ class AbstractChannel(eqx.Module):
     @abc.abstractmethod
     def current(self, states: dict[str, Array], v: Float[Array, "*c"]) -> Float[Array, "*c"]:
         """Outward membrane current density (mA/cm²) at voltage `v` (mV)."""
-
-    @classmethod
-    def param_names(cls) -> tuple[str, ...]:
-        """Names of the channel's parameters (its dataclass fields)."""
-        return tuple(f.name for f in dataclasses.fields(cls))
-
-    @property
-    def name(self) -> str:
-        """The prefix of this channel's parameters and states: its class name."""
-        return type(self).__name__

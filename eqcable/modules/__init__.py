@@ -4,6 +4,7 @@ from .base import AbstractModule as AbstractModule
 from .branch import Branch as Branch
 from .cell import Cell as Cell
 from .compartment import Compartment as Compartment
+from .network import Network as Network, SynapseView as SynapseView
 from .selection import View as View
 from .swc_cell import (
     DLambda as DLambda,

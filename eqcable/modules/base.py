@@ -208,6 +208,14 @@ class AbstractModule(eqx.Module):
             return eqx.tree_at(lambda m: m.states[field], self, value)
         return eqx.tree_at(lambda m: getattr(m.channels[k], field), self, value)
 
+    def _extent(self, name: str) -> int:
+        """How many values quantity (or recording) `name` has: one per compartment."""
+        return self.ncomp
+
+    def _is_synaptic(self, name: str) -> bool:
+        """Whether `name` is a quantity of synapses (one value per connection)."""
+        return False
+
     def path_distance(self, reference: int = 0) -> np.ndarray:
         """Distance along the cell (µm) from compartment `reference`'s centre to every
         compartment's centre, through the tree (NEURON's ``h.distance`` between
@@ -307,12 +315,12 @@ class AbstractModule(eqx.Module):
             if jnp.ndim(value) != 0:
                 raise ValueError(f"celsius must be a scalar (°C), got shape {jnp.shape(value)}.")
             return self._replace(name, jnp.asarray(value, dtype=self.celsius.dtype))
-        where = np.arange(self.ncomp) if _where is None else _where
+        where = np.arange(self._extent(name)) if _where is None else _where
         shape = jnp.shape(value)
         if len(shape) > 1 or (len(shape) == 1 and shape[0] != len(where)):
             raise ValueError(
                 f"set({name!r}): expected a scalar or {len(where)} values (one per selected "
-                f"compartment), got shape {shape}."
+                f"item), got shape {shape}."
             )
         return self._replace(name, scatter_set(self.get(name), where, value))
 
@@ -413,7 +421,7 @@ class AbstractModule(eqx.Module):
             raise ValueError(
                 f"Cannot record {name!r}. Recordable: {', '.join(self.recordable_names())}."
             )
-        where = np.arange(self.ncomp) if _where is None else _where
+        where = np.arange(self._extent(name)) if _where is None else _where
         rec = Recording(name=name, indices=jnp.asarray(where))
         return eqx.tree_at(lambda m: m.recordings, self, self.recordings + (rec,))
 
@@ -434,7 +442,7 @@ class AbstractModule(eqx.Module):
         kind, _, _ = self._parse(name)
         if kind == "celsius":
             raise ValueError("celsius cannot be made trainable.")
-        where = np.arange(self.ncomp) if _where is None else _where
+        where = np.arange(self._extent(name)) if _where is None else _where
         if shared:
             current = self.get(name)
             if is_concrete(current) and np.unique(np.asarray(current)[where]).size > 1:

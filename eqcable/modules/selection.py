@@ -40,26 +40,50 @@ def _resolve(index, size: int, what: str) -> np.ndarray:
 class View:
     """A selection of compartments of a module. Edits return the whole updated module."""
 
-    def __init__(self, module, comps: np.ndarray, branches: np.ndarray | None = None):
+    def __init__(
+        self,
+        module,
+        comps: np.ndarray,
+        branches: np.ndarray | None = None,
+        per_cell: list[np.ndarray] | None = None,
+    ):
         self.module = module
         self.indices = comps
         self.branches = branches
+        self.per_cell = per_cell  # the branches of each selected cell of a network
 
     @classmethod
-    def of_branches(cls, module, index):
+    def of_branches(cls, module, index, per_cell: list[np.ndarray] | None = None):
         branches = _resolve(index, module.nbranches, "branch")
         offsets = branch_offsets(module.ncomp_per_branch)
         comps = np.concatenate(
             [np.arange(offsets[b], offsets[b + 1]) for b in branches] or [np.zeros(0, int)]
         )
-        return cls(module, comps.astype(np.int64), branches)
+        return cls(module, comps.astype(np.int64), branches, per_cell)
+
+    def branch(self, index: Index) -> "View":
+        """Select branches of each selected cell of a network (local index in each cell)."""
+        if self.per_cell is None:
+            raise ValueError("branch() selects within cells: use net.cell(i).branch(j).")
+        chosen = []
+        for cell_branches in self.per_cell:
+            chosen.append(cell_branches[_resolve(index, len(cell_branches), "branch")])
+        return View.of_branches(self.module, np.concatenate(chosen))
 
     @classmethod
     def of_comps(cls, module, index):
         return cls(module, _resolve(index, module.ncomp, "compartment"))
 
     def comp(self, index: Index) -> "View":
-        """Select compartments within the selected branches (local index in each branch)."""
+        """Select compartments within each selected branch (local index in each branch),
+        or within each selected cell of a network (flat index in each cell)."""
+        if self.per_cell is not None:
+            offsets = branch_offsets(self.module.ncomp_per_branch)
+            comps = []
+            for cell_branches in self.per_cell:
+                cell_comps = np.arange(offsets[cell_branches[0]], offsets[cell_branches[-1] + 1])
+                comps.append(cell_comps[_resolve(index, len(cell_comps), "compartment")])
+            return View(self.module, np.concatenate(comps).astype(np.int64))
         if self.branches is None:
             local = _resolve(index, len(self.indices), "compartment")
             return View(self.module, self.indices[local])
@@ -77,8 +101,16 @@ class View:
     def __repr__(self) -> str:
         return f"View({type(self.module).__name__}, compartments={self.indices.tolist()})"
 
+    def _check(self, name: str) -> None:
+        if self.module._is_synaptic(name):
+            raise ValueError(
+                f"{name!r} belongs to synapses, not compartments: use "
+                "net.synapse(<type>, <indices>) to select connections."
+            )
+
     def set(self, name, value):
         """See `AbstractModule.set`; applies to the selection only."""
+        self._check(name)
         return self.module.set(name, value, _where=self.indices)
 
     def insert(self, channel):
@@ -91,12 +123,15 @@ class View:
 
     def record(self, name: str = "v"):
         """See `AbstractModule.record`; applies to the selection only."""
+        self._check(name)
         return self.module.record(name, _where=self.indices)
 
     def make_trainable(self, name: str, *, shared: bool = True):
         """See `AbstractModule.make_trainable`; applies to the selection only."""
+        self._check(name)
         return self.module.make_trainable(name, shared=shared, _where=self.indices)
 
     def get(self, name: str):
         """Values of quantity `name` at the selected compartments."""
+        self._check(name)
         return self.module.get(name)[self.indices]

@@ -1,0 +1,68 @@
+"""The interface every synapse implements."""
+
+import abc
+from typing import ClassVar
+
+from jaxtyping import Array, Float
+
+from ..channels.base import AbstractMechanism
+
+
+class AbstractSynapse(AbstractMechanism):
+    """A synapse: a point process from a presynaptic source onto one compartment.
+
+    A synapse's dataclass fields are its parameters (floats, with NEURON's point-process
+    units: µS for conductances, mV for potentials, ms for times). In a `Network` every
+    parameter becomes an array with one value per connection, addressed as
+    ``"<Name>_<field>"`` (e.g. ``"IonotropicSynapse_gS"``); states likewise.
+
+    Each time step, at the start of the step (Jaxley's order):
+
+    1. `step` advances the states by ``dt`` given the presynaptic signal;
+    2. `current` gives the synaptic current (nA, outward positive, as NEURON's ``i``)
+       at the postsynaptic voltage; it enters the implicit voltage step linearised
+       in the postsynaptic voltage (exactly, by autodiff).
+
+    The presynaptic signal ``pre`` is the presynaptic voltage (mV) for *graded*
+    synapses, and for *event-driven* synapses (``event_driven = True``) the number of
+    presynaptic spikes arriving in this step: a spike is the first step at which the
+    presynaptic voltage is above the synapse's ``threshold`` field (mV), as NEURON's
+    ``NetCon``, and it arrives ``delay`` later.
+    """
+
+    event_driven: ClassVar[bool] = False
+
+    @abc.abstractmethod
+    def init_states(self) -> dict[str, Float[Array, "*c"]]:
+        """Initial value of every state (scalars or one per connection)."""
+
+    @abc.abstractmethod
+    def step(
+        self,
+        states: dict[str, Array],
+        pre: Float[Array, "*c"],
+        v_post: Float[Array, "*c"],
+        dt: float,
+    ) -> dict[str, Array]:
+        """Advance the states by `dt` (ms) given the presynaptic signal `pre` (see the
+        class docstring) and the postsynaptic voltage `v_post` (mV)."""
+
+    @abc.abstractmethod
+    def current(
+        self, states: dict[str, Array], pre: Float[Array, "*c"], v_post: Float[Array, "*c"]
+    ) -> Float[Array, "*c"]:
+        """Synaptic current (nA, outward positive) at postsynaptic voltage `v_post` (mV)."""
+
+    def linearise(
+        self, states: dict[str, Array], pre: Float[Array, "*c"], v_post: Float[Array, "*c"]
+    ) -> tuple[Float[Array, "*c"], Float[Array, "*c"]]:
+        """The current (nA) and its slope (µS) for the implicit voltage step.
+
+        By default the exact derivative ``∂current/∂v_post``, by autodiff.
+        """
+        import jax
+        import jax.numpy as jnp
+
+        return jax.jvp(
+            lambda vp: self.current(states, pre, vp), (v_post,), (jnp.ones_like(v_post),)
+        )

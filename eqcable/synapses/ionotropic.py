@@ -1,0 +1,52 @@
+"""A graded ionotropic synapse (Abbott & Marder), Jaxley's ``IonotropicSynapse``."""
+
+from typing import ClassVar
+
+import jax.numpy as jnp
+from jaxtyping import ArrayLike
+
+from .base import AbstractSynapse
+
+
+def _clipped_exp(x, max_value: float = 20.0):
+    # exp with its argument clipped at 20, as Jaxley's `save_exp`, so the two agree.
+    return jnp.exp(jnp.minimum(x, max_value))
+
+
+class IonotropicSynapse(AbstractSynapse):
+    """A graded synapse whose open fraction ``s`` follows the presynaptic voltage.
+
+    ``ds/dt = (s_inf − s) / tau_s`` with ``s_inf = 1 / (1 + exp((v_th − v_pre)/delta))``
+    and ``tau_s = (1 − s_inf) / k_minus``; current ``i = gS · s · (v_post − e_syn)``.
+    The same equations and update as Jaxley 0.14's ``IonotropicSynapse`` (L. F. Abbott
+    and E. Marder, "Modeling small networks", Methods in Neuronal Modeling, 1998).
+
+    **Arguments:**
+
+    - `gS`: maximal conductance (µS), default 1e-4.
+    - `e_syn`: reversal potential (mV), default 0.
+    - `k_minus`: unbinding rate (1/ms), default 0.025.
+    - `v_th`: presynaptic half-activation voltage (mV), default −35.
+    - `delta`: slope of the activation (mV), default 10.
+
+    State ``s`` starts at 0.2 (Jaxley's default).
+    """
+
+    gS: ArrayLike = 1e-4
+    e_syn: ArrayLike = 0.0
+    k_minus: ArrayLike = 0.025
+    v_th: ArrayLike = -35.0
+    delta: ArrayLike = 10.0
+    state_names: ClassVar[tuple[str, ...]] = ("s",)
+
+    def init_states(self):
+        return {"s": 0.2}
+
+    def step(self, states, pre, v_post, dt):
+        s_inf = 1.0 / (1.0 + _clipped_exp((self.v_th - pre) / self.delta))
+        tau_s = (1.0 - s_inf) / self.k_minus
+        decay = _clipped_exp(-dt / tau_s)
+        return {"s": states["s"] * decay + s_inf * (1.0 - decay)}
+
+    def current(self, states, pre, v_post):
+        return self.gS * states["s"] * (v_post - self.e_syn)

@@ -1,0 +1,119 @@
+"""Per-step synaptic work inside `integrate`: presynaptic signals, delays, states, currents.
+
+All arrays here are per connection of one synapse type (a `Connections` group), with node
+indices of the simulated tree. Delays use a ring buffer of the last ``max_delay + 1``
+presynaptic signals, so memory does not grow with the simulation length.
+"""
+
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Bool, Float, Int
+
+from .base import AbstractSynapse
+
+
+def delay_steps(delays: tuple[float, ...], dt: float, synapse_name: str) -> np.ndarray:
+    """Delays (ms) as whole numbers of steps of `dt` (ms).
+
+    **Raises:** `ValueError` if a delay is not a whole number of steps.
+    """
+    d = np.asarray(delays, dtype=float) / dt
+    steps = np.round(d)
+    bad = np.abs(d - steps) > 1e-9 * np.maximum(1.0, d)
+    if np.any(bad):
+        k = int(np.argmax(bad))
+        raise ValueError(
+            f"{synapse_name} connection {k}: delay {delays[k]} ms is not a whole number of "
+            f"time steps (dt = {dt} ms)."
+        )
+    return steps.astype(np.int64)
+
+
+class Wiring(eqx.Module):
+    """Where one synapse group's connections read and write, in node indices."""
+
+    synapse: AbstractSynapse
+    pre_node: Int[Array, " nconn"]
+    post_node: Int[Array, " nconn"]
+    input_index: Int[Array, " nconn"]  # for spike-train inputs, else 0
+    is_input: Bool[Array, " nconn"]
+    delay: Int[Array, " nconn"]  # steps
+    buffer_length: int = eqx.field(static=True)  # max delay + 1; 1 means no buffer
+    has_inputs: bool = eqx.field(static=True)
+
+    def signal(self, v, above_before, pulse_k, counts_k):
+        """This step's presynaptic signal (before delays) and the new above-threshold flags.
+
+        Graded synapses: the presynaptic voltage (mV). Event-driven ones: 1 at the first
+        step the presynaptic voltage is above threshold, else 0 (inputs: spike counts).
+        """
+        v_pre = v[self.pre_node]
+        if self.synapse.event_driven:
+            above = v_pre > self.synapse.threshold
+            sig = (above & ~above_before).astype(v.dtype)
+            ext = counts_k
+        else:
+            above = above_before
+            sig = v_pre
+            ext = pulse_k
+        if self.has_inputs:
+            sig = jnp.where(self.is_input, ext[self.input_index], sig)
+        return jax.lax.stop_gradient(sig) if self.synapse.event_driven else sig, above
+
+    def delayed(self, buffer, sig, k):
+        """Write `sig` at step `k` into the ring buffer and read each connection's
+        signal from ``delay`` steps ago."""
+        if self.buffer_length == 1:
+            return buffer, sig
+        buffer = jax.lax.dynamic_update_index_in_dim(buffer, sig, k % self.buffer_length, 0)
+        rows = (k - self.delay) % self.buffer_length
+        return buffer, jnp.take_along_axis(buffer, rows[None, :], axis=0)[0]
+
+    def initial_buffer(self, sig0):
+        """Before the simulation, graded synapses see the initial presynaptic voltage;
+        event-driven ones no spikes."""
+        if self.buffer_length == 1:
+            return None
+        fill = jnp.zeros_like(sig0) if self.synapse.event_driven else sig0
+        return jnp.broadcast_to(fill, (self.buffer_length, fill.shape[0]))
+
+
+def wiring(group, comp_to_node, dt: float, has_inputs: bool) -> Wiring:
+    """The `Wiring` of a `Connections` group (`has_inputs`: the network has spike-train
+    inputs)."""
+    pre = group.pre
+    is_input = pre < 0
+    steps = delay_steps(group.delay, dt, group.synapse.name)
+    return Wiring(
+        synapse=group.synapse,
+        pre_node=comp_to_node[jnp.where(is_input, 0, pre)],
+        post_node=comp_to_node[group.post],
+        input_index=jnp.where(is_input, -1 - pre, 0),
+        is_input=is_input,
+        delay=jnp.asarray(steps, dtype=jnp.int32),
+        buffer_length=int(steps.max(initial=0)) + 1,
+        has_inputs=has_inputs,
+    )
+
+
+def synaptic_currents(
+    wirings, syn_states, sigs, v: Float[Array, " nnodes"], dt: float
+) -> tuple:
+    """Advance every group's states and return them with the linearised synaptic current
+    per node: ``(states, i (nA), g (µS))``."""
+    i_syn = jnp.zeros_like(v)
+    g_syn = jnp.zeros_like(v)
+    new_states = []
+    for w, st, sig in zip(wirings, syn_states, sigs, strict=True):
+        v_post = v[w.post_node]
+        st = w.synapse.step(st, sig, v_post, dt)
+        i, g = w.synapse.linearise(st, sig, v_post)
+        i_syn = i_syn.at[w.post_node].add(i)
+        g_syn = g_syn.at[w.post_node].add(g)
+        new_states.append(st)
+    return tuple(new_states), i_syn, g_syn
+
+

@@ -14,13 +14,33 @@ def neuron_run(
     iclamps=(),
     secondorder: int = 0,
 ):
-    """Build the same model in NEURON, run it with ``fadvance`` and return v traces (mV).
+    """Build the same model in NEURON (`neuron_build`), run it with ``fadvance`` and
+    return v traces (mV). ``iclamps`` is a sequence of ``(comp, delay, dur, amp)``.
+    Returns an array ``(len(record_comps), nsteps + 1)``.
+    """
+    sections, segments = neuron_build(module)
+    out = run_neuron_segments(
+        segments,
+        t_max=t_max,
+        dt=dt,
+        record_comps=record_comps,
+        iclamps=iclamps,
+        v_init=float(np.asarray(module.v)[0]),
+        secondorder=secondorder,
+        celsius=float(np.asarray(module.celsius)),
+    )
+    del segments, sections
+    return out
+
+
+def neuron_build(module: ec.AbstractModule):
+    """The same model in NEURON: returns ``(sections, segments)``, one segment per
+    compartment in flat order.
 
     Every branch becomes a section with ``nseg = ncomp`` (NEURON needs equal compartment
     lengths and one axial resistivity per section), every compartment's radius and
     capacitance become its segment's ``diam`` and ``cm``; channels become ``hh``/``pas``
-    with the same parameters. ``iclamps`` is a sequence of ``(comp, delay, dur, amp)``.
-    Returns an array ``(len(record_comps), nsteps + 1)``.
+    with the same parameters. Root branches (several in a network) are separate trees.
     """
     from neuron import h
 
@@ -64,18 +84,7 @@ def neuron_run(
         if p >= 0:
             sections[b].connect(sections[p](x), 0)
 
-    out = run_neuron_segments(
-        segments,
-        t_max=t_max,
-        dt=dt,
-        record_comps=record_comps,
-        iclamps=iclamps,
-        v_init=float(v[0]),
-        secondorder=secondorder,
-        celsius=float(np.asarray(module.celsius)),
-    )
-    del segments, sections
-    return out
+    return sections, segments
 
 
 def run_neuron_segments(

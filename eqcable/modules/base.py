@@ -447,7 +447,7 @@ class AbstractModule(eqx.Module):
             current = self.get(name)
             if is_concrete(current) and np.unique(np.asarray(current)[where]).size > 1:
                 raise ValueError(
-                    f"make_trainable({name!r}, shared=True): the selected compartments hold "
+                    f"make_trainable({name!r}, shared=True): the selected items hold "
                     "different values; set one value first or use shared=False."
                 )
         tr = Trainable(name=name, shared=bool(shared), indices=jnp.asarray(where))

@@ -12,7 +12,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Float, Int, Shaped
 
 from ..morphology.tree import branch_offsets
 from ..synapses.base import AbstractSynapse
@@ -218,7 +218,7 @@ class Network(AbstractModule):
             raise ValueError(f"{what} selects no compartment.")
         return np.asarray(source.indices, dtype=np.int64)
 
-    def connect(self, pre, post: View, synapse: AbstractSynapse, *, delay: ArrayLike = 0.0):
+    def connect(self, pre, post: View, synapse: AbstractSynapse, *, delay: ArrayLike | Sequence[float] = 0.0):
         """Connect compartments (or spike trains) to compartments with synapses.
 
         **Arguments:**
@@ -325,7 +325,7 @@ class Network(AbstractModule):
         post_cells: Index,
         synapse: AbstractSynapse,
         *,
-        delay: ArrayLike = 0.0,
+        delay: ArrayLike | Sequence[float] = 0.0,
         pre_site: tuple[int, int] = (0, 0),
         post_site: tuple[int, int] = (0, 0),
         autapses: bool = False,
@@ -352,7 +352,7 @@ class Network(AbstractModule):
         p: float,
         key: jax.Array,
         *,
-        delay: ArrayLike = 0.0,
+        delay: ArrayLike | Sequence[float] = 0.0,
         pre_site: tuple[int, int] = (0, 0),
         post_site: tuple[int, int] = (0, 0),
         autapses: bool = False,
@@ -374,12 +374,12 @@ class Network(AbstractModule):
 
     def connect_matrix(
         self,
-        matrix: Bool[ArrayLike, "npre npost"],
+        matrix: Shaped[ArrayLike, "npre npost"] | Sequence[Sequence[float]],
         synapse: AbstractSynapse,
         *,
         pre_cells: Index = "all",
         post_cells: Index = "all",
-        delay: ArrayLike = 0.0,
+        delay: ArrayLike | Sequence[float] = 0.0,
         pre_site: tuple[int, int] = (0, 0),
         post_site: tuple[int, int] = (0, 0),
         autapses: bool = True,

@@ -1,5 +1,7 @@
 """Spike trains that drive synapses from outside the network."""
 
+from collections.abc import Sequence
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -32,7 +34,7 @@ class SpikeTrain(eqx.Module):
     v_peak: float = eqx.field(static=True, default=20.0)
     width: float = eqx.field(static=True, default=1.0)
 
-    def __init__(self, times: Float[ArrayLike, " nspikes"], v_rest=-70.0, v_peak=20.0, width=1.0):
+    def __init__(self, times: ArrayLike | Sequence[float], v_rest=-70.0, v_peak=20.0, width=1.0):
         times = np.sort(np.atleast_1d(np.asarray(times, dtype=float)))
         if times.ndim != 1:
             raise ValueError(f"SpikeTrain times must be 1-D, got shape {times.shape}.")

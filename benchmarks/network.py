@@ -94,7 +94,7 @@ def measure(name, ncells, matrix, repeats, solver=None, grad=True):
         import jaxley as jx
 
         net, build = build_jaxley(ncells, matrix, grad)
-        params = net.get_parameters() if grad else None
+        params = net.get_parameters() if grad else []
 
         def simulate(p):
             return jx.integrate(net, params=p, delta_t=DT, t_max=T_MAX)

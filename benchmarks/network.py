@@ -23,25 +23,11 @@ jax.config.update("jax_platform_name", "cpu")
 import equinox as eqx  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from cable import first_call, median_time  # noqa: E402  (benchmarks/cable.py)
 
 import eqcable as ec  # noqa: E402
 
 DT, T_MAX, NCOMP, GS = 0.025, 20.0, 4, 0.01
-
-
-def median_time(f, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        jax.block_until_ready(f())
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
-
-
-def first_call(f):
-    t = time.perf_counter()
-    out = jax.block_until_ready(f())
-    return time.perf_counter() - t, out
 
 
 def connectivity(ncells, p, seed=0):
@@ -138,8 +124,10 @@ def main():
     rows = {k: measure("eqcable", 100, matrix, args.repeats, **kw) for k, kw in who.items()}
     if not args.no_jaxley:
         rows["jaxley"] = measure("jaxley", 100, matrix, args.repeats)
-    print(f"{'who':>14} {'build s':>8} {'fwd ms':>8} {'grad ms':>8} {'grad/fwd':>8} "
-          f"{'cfwd s':>7} {'cgrad s':>7} {'#grads':>6}")  # fmt: skip
+    print(
+        f"{'who':>14} {'build s':>8} {'fwd ms':>8} {'grad ms':>8} {'grad/fwd':>8} "
+        f"{'cfwd s':>7} {'cgrad s':>7} {'#grads':>6}"
+    )
     for k, r in rows.items():
         print(
             f"{k:>14} {r['build']:8.2f} {r['fwd'] * 1e3:8.1f} {r['grad'] * 1e3:8.1f} "
@@ -159,17 +147,23 @@ def main():
 
     big = connectivity(args.big, 0.01, seed=1)
     print(f"\n{args.big} cells, {int(big.sum())} IonotropicSynapses, forward only")
-    rows = {k: measure("eqcable", args.big, big, args.repeats, grad=False, **kw)
-            for k, kw in who.items()}  # fmt: skip
+    rows = {
+        k: measure("eqcable", args.big, big, args.repeats, grad=False, **kw)
+        for k, kw in who.items()
+    }
     if not args.no_jaxley:
         rows["jaxley"] = measure("jaxley", args.big, big, args.repeats, grad=False)
     for k, r in rows.items():
-        print(f"{k:>14} build {r['build']:7.2f} s  fwd {r['fwd'] * 1e3:8.1f} ms  "
-              f"compile {r['compile_fwd']:6.2f} s")  # fmt: skip
+        print(
+            f"{k:>14} build {r['build']:7.2f} s  fwd {r['fwd'] * 1e3:8.1f} ms  "
+            f"compile {r['compile_fwd']:6.2f} s"
+        )
     if "jaxley" in rows:
         for k in who:
-            print(f"{k + '/jaxley':>14} fwd {rows[k]['fwd'] / rows['jaxley']['fwd']:.2f}  "
-                  f"traces differ by max {np.max(np.abs(rows[k]['v'] - rows['jaxley']['v'])):.2g} mV")  # fmt: skip
+            print(
+                f"{k + '/jaxley':>14} fwd {rows[k]['fwd'] / rows['jaxley']['fwd']:.2f}  "
+                f"traces differ by max {np.max(np.abs(rows[k]['v'] - rows['jaxley']['v'])):.2g} mV"
+            )
 
 
 if __name__ == "__main__":

@@ -190,12 +190,16 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper, segment=None):
     groups = getattr(module, "connections", ())
     trains = getattr(module, "inputs", ())
     wirings = tuple(wiring(g, s.comp_to_node, dt, bool(trains)) for g in groups)
-    counts = jnp.stack([spike_counts(t.times, dt, nsteps) for t in trains], axis=1) if trains else (
-        jnp.zeros((nsteps, 0), v0.dtype)
+    counts = (
+        jnp.stack([spike_counts(t.times, dt, nsteps) for t in trains], axis=1)
+        if trains
+        else (jnp.zeros((nsteps, 0), v0.dtype))
     )
-    pulses = jnp.stack(
-        [pulse_voltage(t, counts[:, j], dt) for j, t in enumerate(trains)], axis=1
-    ) if trains else counts  # fmt: skip
+    pulses = (
+        jnp.stack([pulse_voltage(t, counts[:, j], dt) for j, t in enumerate(trains)], axis=1)
+        if trains
+        else counts
+    )
     syn_states0 = tuple(g.states for g in groups)
 
     def signals(v, above, k):

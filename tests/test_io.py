@@ -41,8 +41,28 @@ def _model():
     return cell.make_trainable("HH_gNa").group("basal").make_trainable("radius", shared=False)
 
 
-def test_save_load_is_bit_identical(tmp_path):
-    cell = _model()
+def _network():
+    cell = ec.read_swc(MORPHOLOGY, 2).insert(ec.HH())
+    small = ec.Cell([ec.Branch(ec.Compartment(radius=1.0), ncomp=3)], parents=[-1]).insert(ec.HH())
+    net = ec.Network([cell, small, small])
+    net = net.connect(net.cell(0).comp(0), net.cell(1).comp(2), ec.IonotropicSynapse(gS=0.01))
+    net = net.connect(
+        net.cell(1).comp(2),
+        net.cell(2).comp(0),
+        ec.Exp2Syn(weight=0.02, threshold=-20.0),
+        delay=0.5,
+    )
+    net = net.connect(ec.SpikeTrain([1.0, 2.5], width=0.5), net.cell(0).comp(0), ec.Exp2Syn())
+    syn = ec.TanhRateSynapse(gS=0.01, jaxley_linearisation=True)
+    net = net.connect(net.cell(2).comp(0), net.cell(0).comp(1), syn)
+    net = net.cell(0).comp(0).stimulate(ec.step_current(0.5, 2.0, 0.3, 0.025, 5.0))
+    net = net.cell("all").comp(0).record().record("Exp2Syn_B")
+    return net.make_trainable("IonotropicSynapse_gS", shared=False)
+
+
+@pytest.mark.parametrize("build", [_model, _network])
+def test_save_load_is_bit_identical(tmp_path, build):
+    cell = build()
     ec.save(tmp_path / "model.eqc", cell)
     loaded = ec.load(tmp_path / "model.eqc")
     assert type(loaded) is type(cell)

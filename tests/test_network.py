@@ -84,7 +84,11 @@ def test_exp2syn_with_delays_matches_neuron(stepper):
 
     t_max = 40.0
     # (pre cell, pre comp, post cell, post comp, weight µS, delay ms, threshold mV)
-    edges = [(0, 3, 1, 0, 0.02, 1.0, -20.0), (1, 3, 2, 1, 0.03, 2.5, 0.0), (2, 0, 0, 2, 0.005, 0.0, 10.0)]
+    edges = [
+        (0, 3, 1, 0, 0.02, 1.0, -20.0),
+        (1, 3, 2, 1, 0.03, 2.5, 0.0),
+        (2, 0, 0, 2, 0.005, 0.0, 10.0),
+    ]
     inputs = [((3.0, 21.3), 2, 2, 0.02, 0.5)]  # (spike times, post cell, post comp, w, delay)
     tau1, tau2, e_rev = 0.5, 3.0, 0.0
 
@@ -145,13 +149,17 @@ def small_network():
     net = ec.Network([hh_cell()] * 3)
     net = net.connect(net.cell(0).comp(3), net.cell(1).comp(0), ec.IonotropicSynapse(gS=0.02))
     net = net.connect(
-        net.cell(1).comp(3), net.cell(2).comp(0), ec.Exp2Syn(weight=0.02, threshold=-20.0),
+        net.cell(1).comp(3),
+        net.cell(2).comp(0),
+        ec.Exp2Syn(weight=0.02, threshold=-20.0),
         delay=1.0,
-    )  # fmt: skip
+    )
     net = net.connect(
-        net.cell(0).comp(2), net.cell(2).comp(1), ec.TanhRateSynapse(gS=0.01, x_offset=-40.0),
+        net.cell(0).comp(2),
+        net.cell(2).comp(1),
+        ec.TanhRateSynapse(gS=0.01, x_offset=-40.0),
         delay=0.5,
-    )  # fmt: skip
+    )
     net = net.connect(ec.SpikeTrain([6.0]), net.cell(1).comp(1), ec.Exp2Syn(weight=0.01))
     net = net.cell(0).comp(0).stimulate(ec.step_current(1.0, 1.0, 0.5, DT, t_max))
     net = net.cell("all").comp(3).record("v")
@@ -197,8 +205,10 @@ def test_solve_levels_hold_all_cells():
 
 def test_vmap_over_synaptic_parameters_equals_loop():
     net, t_max = small_network()
-    net = net.make_trainable("IonotropicSynapse_gS").synapse("Exp2Syn", 0).make_trainable(
-        "Exp2Syn_weight"
+    net = (
+        net.make_trainable("IonotropicSynapse_gS")
+        .synapse("Exp2Syn", 0)
+        .make_trainable("Exp2Syn_weight")
     )
     gs = jnp.array([0.005, 0.02, 0.04])
     ws = jnp.array([0.01, 0.02, 0.0])

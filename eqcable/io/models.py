@@ -15,6 +15,7 @@ renamed into place), so an interrupted save never leaves a half-written file whe
 one was.
 """
 
+import dataclasses
 import hashlib
 import importlib
 import io
@@ -27,6 +28,7 @@ from pathlib import Path
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..channels.base import AbstractChannel
 from ..modules import base as module_base
@@ -35,9 +37,12 @@ from ..modules.base import GEOMETRY, SHAPE, AbstractModule, CellStructure
 from ..modules.branch import Branch
 from ..modules.cell import Cell
 from ..modules.compartment import Compartment
+from ..modules.network import Connections, Network
+from ..synapses.base import AbstractSynapse
+from ..synapses.inputs import SpikeTrain
 
 FORMAT = 1
-_CLASSES = {"Compartment": Compartment, "Branch": Branch, "Cell": Cell}
+_CLASSES = {"Compartment": Compartment, "Branch": Branch, "Cell": Cell, "Network": Network}
 UNITS = {
     "radius": "um",
     "length": "um",
@@ -48,6 +53,9 @@ UNITS = {
     "channel conductances": "S/cm2",
     "channel reversal potentials": "mV",
     "stimuli": "nA",
+    "synaptic conductances": "uS",
+    "synaptic delays": "ms",
+    "spike times": "ms",
 }
 
 
@@ -61,7 +69,38 @@ def _version() -> str:
     return __version__
 
 
+def _class_path(obj) -> str:
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def _static_fields(obj) -> dict:
+    """The static (non-array) dataclass fields of a mechanism, e.g. options."""
+    return {
+        f.name: getattr(obj, f.name)
+        for f in dataclasses.fields(obj)
+        if f.metadata.get("static", False)
+    }
+
+
+def _network_spec(net: Network) -> dict:
+    return {
+        "cell_nbranches": list(net.cell_nbranches),
+        "connections": [
+            {
+                "name": c.synapse.name,
+                "class": _class_path(c.synapse),
+                "static": _static_fields(c.synapse),
+                "delay": list(c.delay),
+                "states": list(c.states),
+            }
+            for c in net.connections
+        ],
+        "inputs": [[int(t.times.shape[0]), t.v_rest, t.v_peak, t.width] for t in net.inputs],
+    }
+
+
 def _spec(module: AbstractModule, leaves_digest: str) -> dict:
+    network = _network_spec(module) if isinstance(module, Network) else None
     return {
         "format": FORMAT,
         "eqcable_version": _version(),
@@ -72,9 +111,10 @@ def _spec(module: AbstractModule, leaves_digest: str) -> dict:
         "branch_parent_x": list(module.branch_parent_x),
         "branch_types": list(module.branch_types),
         "channels": [
-            {"name": ch.name, "class": f"{type(ch).__module__}.{type(ch).__qualname__}"}
+            {"name": ch.name, "class": _class_path(ch), "static": _static_fields(ch)}
             for ch in module.channels
         ],
+        "network": network,
         "states": sorted(module.states),
         "stimuli": [list(s.current.shape) for s in module.stimuli],
         "recordings": [[r.name, int(r.indices.shape[0])] for r in module.recordings],
@@ -89,10 +129,13 @@ def save(path: str | os.PathLike, module: AbstractModule) -> None:
 
     The write is atomic: the file appears complete or not at all.
 
-    **Raises:** `TypeError` if `module` is not a `Compartment`, `Branch` or `Cell`.
+    **Raises:** `TypeError` if `module` is not a `Compartment`, `Branch`, `Cell` or
+    `Network`.
     """
     if type(module) not in _CLASSES.values():
-        raise TypeError(f"save() expects a Compartment, Branch or Cell, got {type(module)}.")
+        raise TypeError(
+            f"save() expects a Compartment, Branch, Cell or Network, got {type(module)}."
+        )
     buffer = io.BytesIO()
     eqx.tree_serialise_leaves(buffer, module)
     leaves = buffer.getvalue()
@@ -112,18 +155,46 @@ def save(path: str | os.PathLike, module: AbstractModule) -> None:
         raise
 
 
-def _channel_class(entry: dict, path) -> type:
+def _template(entry: dict, base: type, size: int, dtype, path):
+    """A mechanism of the class named in `entry`, every parameter ``size`` zeros."""
     module_name, _, qualname = entry["class"].rpartition(".")
     try:
         cls = getattr(importlib.import_module(module_name), qualname)
     except (ImportError, AttributeError) as e:
         raise ModelFileError(
-            f"{path}: channel class {entry['class']} cannot be imported ({e}); import the "
-            "module that defines it before loading."
+            f"{path}: class {entry['class']} cannot be imported ({e}); import the module "
+            "that defines it before loading."
         ) from None
-    if not (isinstance(cls, type) and issubclass(cls, AbstractChannel)):
-        raise ModelFileError(f"{path}: {entry['class']} is not an AbstractChannel.")
-    return cls
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise ModelFileError(f"{path}: {entry['class']} is not an {base.__name__}.")
+    try:
+        template = cls(**entry.get("static", {}))
+    except TypeError as e:
+        raise ModelFileError(f"{path}: cannot build {entry['class']}() ({e}).") from None
+    return jax.tree.map(lambda _: jnp.zeros((size,), dtype), template)
+
+
+def _network_fields(spec: dict, dtype, path) -> dict:
+    net = spec["network"]
+    groups = []
+    for entry in net["connections"]:
+        n = len(entry["delay"])
+        groups.append(
+            Connections(
+                synapse=_template(entry, AbstractSynapse, n, dtype, path),
+                pre=jnp.zeros((n,), jnp.int32),
+                post=jnp.zeros((n,), jnp.int32),
+                states={s: jnp.zeros((n,), dtype) for s in entry["states"]},
+                delay=tuple(float(d) for d in entry["delay"]),
+            )
+        )
+    inputs = tuple(
+        SpikeTrain(np.zeros(n), v_rest=v_rest, v_peak=v_peak, width=width)
+        for n, v_rest, v_peak, width in net["inputs"]
+    )
+    return dict(
+        cell_nbranches=tuple(net["cell_nbranches"]), connections=tuple(groups), inputs=inputs
+    )
 
 
 def _skeleton(spec: dict, path) -> AbstractModule:
@@ -132,14 +203,7 @@ def _skeleton(spec: dict, path) -> AbstractModule:
     ncomp = sum(spec["ncomp_per_branch"])
     zeros = lambda *shape: jnp.zeros(shape, dtype)  # noqa: E731
     index = lambda k: jnp.zeros((k,), jnp.int64 if jax.config.jax_enable_x64 else jnp.int32)  # noqa: E731
-    channels = []
-    for entry in spec["channels"]:
-        cls = _channel_class(entry, path)
-        try:
-            template = cls()
-        except TypeError as e:
-            raise ModelFileError(f"{path}: cannot build {entry['class']}() ({e}).") from None
-        channels.append(jax.tree.map(lambda _: zeros(ncomp), template))
+    channels = [_template(e, AbstractChannel, ncomp, dtype, path) for e in spec["channels"]]
     fields = dict(
         ncomp_per_branch=tuple(spec["ncomp_per_branch"]),
         branch_parents=tuple(spec["branch_parents"]),
@@ -164,6 +228,8 @@ def _skeleton(spec: dict, path) -> AbstractModule:
             spec["ncomp_per_branch"], spec["branch_parents"], spec["branch_parent_x"]
         ),
     )
+    if spec["class"] == "Network":
+        fields.update(_network_fields(spec, dtype, path))
     return new_module(_CLASSES[spec["class"]], fields)
 
 

@@ -17,7 +17,7 @@ from jaxtyping import Array, ArrayLike, Float, Int, Shaped
 from ..morphology.tree import branch_offsets
 from ..synapses.base import AbstractSynapse
 from ..synapses.inputs import SpikeTrain
-from ._arrays import float_dtype, scatter_set, take
+from ._arrays import float_dtype, take
 from ._build import fields_from_parts
 from .base import AbstractModule, check_value
 from .selection import Index, View, _resolve
@@ -53,8 +53,9 @@ def _broadcast(value, n: int, what: str) -> np.ndarray:
     if arr.ndim == 0:
         return np.full(n, float(arr))
     if arr.shape != (n,):
-        raise ValueError(f"{what}: expected a scalar or {n} values (one per connection), "
-                         f"got shape {arr.shape}.")
+        raise ValueError(
+            f"{what}: expected a scalar or {n} values (one per connection), got shape {arr.shape}."
+        )
     return arr.copy()
 
 
@@ -88,8 +89,7 @@ class Network(AbstractModule):
         for i, c in enumerate(cells):
             if not isinstance(c, AbstractModule) or isinstance(c, Network):
                 raise TypeError(
-                    f"Network cell {i} is a {type(c).__name__}, not a Cell, Branch or "
-                    "Compartment."
+                    f"Network cell {i} is a {type(c).__name__}, not a Cell, Branch or Compartment."
                 )
         ncomp, parents, parent_x, types = [], [], [], []
         for c in cells:
@@ -218,7 +218,9 @@ class Network(AbstractModule):
             raise ValueError(f"{what} selects no compartment.")
         return np.asarray(source.indices, dtype=np.int64)
 
-    def connect(self, pre, post: View, synapse: AbstractSynapse, *, delay: ArrayLike | Sequence[float] = 0.0):
+    def connect(
+        self, pre, post: View, synapse: AbstractSynapse, *, delay: ArrayLike | Sequence[float] = 0.0
+    ):
         """Connect compartments (or spike trains) to compartments with synapses.
 
         **Arguments:**
@@ -277,7 +279,9 @@ class Network(AbstractModule):
             params[p] = _broadcast(value, n, f"{synapse.name}_{p}")
         init = synapse.init_states()
         states = {s: _broadcast(init[s], n, f"{synapse.name}_{s}") for s in synapse.state_names}
-        k = next((i for i, c in enumerate(self.connections) if c.synapse.name == synapse.name), None)
+        k = next(
+            (i for i, c in enumerate(self.connections) if c.synapse.name == synapse.name), None
+        )
         dtype = float_dtype()
         if k is not None:
             old = self.connections[k]
@@ -285,8 +289,10 @@ class Network(AbstractModule):
                 old.synapse
             ) != jax.tree.structure(synapse):
                 raise TypeError(f"A different synapse named {synapse.name!r} is already connected.")
-            params = {p: np.concatenate([np.asarray(getattr(old.synapse, p)), v])
-                      for p, v in params.items()}
+            params = {
+                p: np.concatenate([np.asarray(getattr(old.synapse, p)), v])
+                for p, v in params.items()
+            }
             states = {s: np.concatenate([np.asarray(old.states[s]), v]) for s, v in states.items()}
             pre_idx = np.concatenate([np.asarray(old.pre), pre_idx])
             post_idx = np.concatenate([np.asarray(old.post), post_idx])
@@ -338,11 +344,21 @@ class Network(AbstractModule):
         `autapses`. See `connect` for `synapse` and `delay`.
         """
         return self.connect_matrix(
-            np.ones((len(_resolve(pre_cells, self.ncells, "cell")),
-                     len(_resolve(post_cells, self.ncells, "cell"))), bool),
-            synapse, pre_cells=pre_cells, post_cells=post_cells, delay=delay,
-            pre_site=pre_site, post_site=post_site, autapses=autapses,
-        )  # fmt: skip
+            np.ones(
+                (
+                    len(_resolve(pre_cells, self.ncells, "cell")),
+                    len(_resolve(post_cells, self.ncells, "cell")),
+                ),
+                bool,
+            ),
+            synapse,
+            pre_cells=pre_cells,
+            post_cells=post_cells,
+            delay=delay,
+            pre_site=pre_site,
+            post_site=post_site,
+            autapses=autapses,
+        )
 
     def sparse_connect(
         self,
@@ -368,9 +384,15 @@ class Network(AbstractModule):
         npost = len(_resolve(post_cells, self.ncells, "cell"))
         matrix = np.asarray(jax.random.bernoulli(key, p, (npre, npost)))
         return self.connect_matrix(
-            matrix, synapse, pre_cells=pre_cells, post_cells=post_cells, delay=delay,
-            pre_site=pre_site, post_site=post_site, autapses=autapses,
-        )  # fmt: skip
+            matrix,
+            synapse,
+            pre_cells=pre_cells,
+            post_cells=post_cells,
+            delay=delay,
+            pre_site=pre_site,
+            post_site=post_site,
+            autapses=autapses,
+        )
 
     def connect_matrix(
         self,
@@ -409,23 +431,6 @@ class Network(AbstractModule):
         pre_sites = self._cell_sites(pre, pre_site, "pre")[i]
         post_sites = self._cell_sites(post, post_site, "post")[j]
         return self._add(pre_sites, post_sites, synapse, delay)
-
-    # ------------------------------------------------------------------ edits of synapses
-    def set(self, name: str, value: ArrayLike, *, _where: np.ndarray | None = None):
-        kind, k, _ = self._parse(name)
-        if not kind.startswith("synapse"):
-            return super().set(name, value, _where=_where)
-        check_value(name, value)
-        where = np.arange(self.connections[k].size) if _where is None else _where
-        shape = jnp.shape(value)
-        if len(shape) > 1 or (len(shape) == 1 and shape[0] != len(where)):
-            raise ValueError(
-                f"set({name!r}): expected a scalar or {len(where)} values (one per selected "
-                f"connection), got shape {shape}."
-            )
-        return self._replace(name, scatter_set(self.get(name), where, value))
-
-    set.__doc__ = AbstractModule.set.__doc__
 
 
 class SynapseView:

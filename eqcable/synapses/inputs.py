@@ -64,7 +64,9 @@ def poisson_spike_train(rate: float, t_max: float, key: jax.Array, **kwargs) -> 
     return SpikeTrain(np.asarray(times), **kwargs)
 
 
-def spike_counts(times: Float[Array, " nspikes"], dt: float, nsteps: int) -> Float[Array, " nsteps"]:
+def spike_counts(
+    times: Float[Array, " nspikes"], dt: float, nsteps: int
+) -> Float[Array, " nsteps"]:
     """Number of spikes delivered at each step (NEURON's fixed-step delivery)."""
     step = jnp.ceil(times / dt - 0.5).astype(jnp.int32)
     return jnp.zeros(nsteps).at[step].add(1.0, mode="drop")

@@ -5,7 +5,6 @@ indices of the simulated tree. Delays use a ring buffer of the last ``max_delay 
 presynaptic signals, so memory does not grow with the simulation length.
 """
 
-
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -99,9 +98,7 @@ def wiring(group, comp_to_node, dt: float, has_inputs: bool) -> Wiring:
     )
 
 
-def synaptic_currents(
-    wirings, syn_states, sigs, v: Float[Array, " nnodes"], dt: float
-) -> tuple:
+def synaptic_currents(wirings, syn_states, sigs, v: Float[Array, " nnodes"], dt: float) -> tuple:
     """Advance every group's states and return them with the linearised synaptic current
     per node: ``(states, i (nA), g (µS))``."""
     i_syn = jnp.zeros_like(v)
@@ -115,5 +112,3 @@ def synaptic_currents(
         g_syn = g_syn.at[w.post_node].add(g)
         new_states.append(st)
     return tuple(new_states), i_syn, g_syn
-
-

@@ -353,3 +353,38 @@ def test_network_of_swc_cells_runs_and_matches_the_cell():
     net = net.cell(0).comp(0).stimulate(ec.step_current(1.0, 2.0, 1.0, DT, 5.0))
     net = net.cell(0).comp(0).record()
     np.testing.assert_allclose(net.integrate(t_max=5.0), alone.integrate(t_max=5.0), atol=1e-10)
+
+
+def test_spike_train_drives_graded_synapse_with_a_pulse():
+    # A graded synapse sees v_peak for `width` after each (delayed) spike, else v_rest.
+    net = ec.Network([hh_cell()])
+    train = ec.SpikeTrain([2.0], v_rest=-70.0, v_peak=20.0, width=1.0)
+    net = net.connect(train, net.cell(0).comp(0), ec.IonotropicSynapse(), delay=0.5)
+    net = net.record("IonotropicSynapse_s")
+    s = np.asarray(net.integrate(t_max=5.0))[0]
+    k_on, k_off = round(2.5 / DT), round(3.5 / DT)  # the pulse covers steps [100, 140)
+    assert np.all(np.diff(s[1 : k_on + 1]) < 0)  # decays towards s_inf(-70 mV) before
+    assert np.all(np.diff(s[k_on + 1 : k_off + 1]) > 0)  # rises during the pulse
+    assert np.all(np.diff(s[k_off + 1 :]) < 0)  # decays after
+
+
+def test_event_driven_synapse_needs_a_threshold():
+    from typing import ClassVar
+
+    class NoThreshold(ec.AbstractSynapse):
+        weight: float = 0.01
+        state_names: ClassVar = ("g",)
+        event_driven: ClassVar = True
+
+        def init_states(self):
+            return {"g": 0.0}
+
+        def step(self, states, pre, v_post, dt):
+            return {"g": states["g"] + pre * self.weight}
+
+        def current(self, states, pre, v_post):
+            return states["g"] * v_post
+
+    net = ec.Network([hh_cell()] * 2)
+    with pytest.raises(TypeError, match="no `threshold` field"):
+        net.connect(net.cell(0).comp(0), net.cell(1).comp(0), NoThreshold())

@@ -245,6 +245,11 @@ class Network(AbstractModule):
         """
         if not isinstance(synapse, AbstractSynapse):
             raise TypeError(f"connect() expects an AbstractSynapse, got {type(synapse).__name__}.")
+        if synapse.event_driven and "threshold" not in synapse.param_names():
+            raise TypeError(
+                f"{synapse.name} is event-driven but has no `threshold` field (mV), which "
+                "decides when its presynaptic compartment spikes."
+            )
         net = self
         if isinstance(pre, SpikeTrain) or (
             isinstance(pre, (list, tuple)) and pre and all(isinstance(p, SpikeTrain) for p in pre)
@@ -288,7 +293,10 @@ class Network(AbstractModule):
             if type(old.synapse) is not type(synapse) or jax.tree.structure(
                 old.synapse
             ) != jax.tree.structure(synapse):
-                raise TypeError(f"A different synapse named {synapse.name!r} is already connected.")
+                raise TypeError(
+                    f"A different synapse named {synapse.name!r} (another class or other "
+                    "options) is already connected."
+                )
             params = {
                 p: np.concatenate([np.asarray(getattr(old.synapse, p)), v])
                 for p, v in params.items()

@@ -212,7 +212,13 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper, segment=None):
 
     above0 = tuple(jnp.zeros(w.pre_node.shape, bool) for w in wirings)
     sigs0, _ = signals(v0, above0, 0)
-    buffers0 = tuple(w.initial_buffer(sig) for w, sig in zip(wirings, sigs0, strict=True))
+    rest_inputs = jnp.asarray([t.v_rest for t in trains], dtype=v0.dtype)
+    buffers0 = tuple(
+        w.initial_buffer(sig, rest_inputs) for w, sig in zip(wirings, sigs0, strict=True)
+    )
+    sigs0 = tuple(
+        w.signal_at_start(sig, rest_inputs) for w, sig in zip(wirings, sigs0, strict=True)
+    )
 
     def record(v, states, syn_states, sigs):
         rows = []

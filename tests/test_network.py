@@ -388,3 +388,40 @@ def test_event_driven_synapse_needs_a_threshold():
     net = ec.Network([hh_cell()] * 2)
     with pytest.raises(TypeError, match="no `threshold` field"):
         net.connect(net.cell(0).comp(0), net.cell(1).comp(0), NoThreshold())
+
+
+def test_review_edge_cases():
+    net = ec.Network([hh_cell()] * 2)
+    # A delayed spike train starting at t = 0 reaches a graded synapse only after the delay.
+    train = ec.SpikeTrain([0.0], v_rest=-70.0, v_peak=20.0, width=1.0)
+    syn = ec.TanhRateSynapse(gS=0.01, x_offset=-40.0)
+    delayed = net.connect(train, net.cell(0).comp(0), syn, delay=2.0).record("i_TanhRateSynapse")
+    i = np.asarray(delayed.integrate(t_max=4.0))[0]
+    rest, peak = -0.01 * np.tanh(-30.0), -0.01 * np.tanh(60.0)
+    np.testing.assert_allclose(i[: round(2.0 / DT)], rest, rtol=1e-12)
+    np.testing.assert_allclose(i[round(2.0 / DT) + 1 : round(3.0 / DT)], peak, rtol=1e-12)
+    # Spikes on exact half steps arrive at the earlier step, also under jit.
+    from eqcable.synapses.inputs import spike_counts
+
+    counts = jax.jit(lambda t: spike_counts(t, DT, 10))(jnp.array([0.0125, 0.0375, 0.05]))
+    np.testing.assert_array_equal(counts[:3], [1.0, 1.0, 1.0])
+    # Saturating ionotropic synapses keep finite gradients (s_inf rounds to 1).
+    sat = net.connect(
+        net.cell(0).comp(3), net.cell(1).comp(0), ec.IonotropicSynapse(gS=0.02, delta=0.5)
+    )
+    sat = sat.cell(0).comp(0).stimulate(ec.step_current(0.5, 1.0, 0.5, DT, 6.0))
+    sat = sat.cell(1).comp(0).record().make_trainable("IonotropicSynapse_v_th")
+    grad = eqx.filter_grad(lambda p: jnp.mean(sat.integrate(p, t_max=6.0) ** 2))(sat.params())
+    assert np.isfinite(grad[0]["IonotropicSynapse_v_th"])
+    # Thresholds have no gradient; empty selections and bad time constants are refused.
+    exp2 = net.connect(net.cell(0).comp(0), net.cell(1).comp(0), ec.Exp2Syn())
+    with pytest.raises(ValueError, match="has no gradient"):
+        exp2.make_trainable("Exp2Syn_threshold")
+    with pytest.raises(ValueError, match="selects no cell"):
+        net.cell([])
+    with pytest.raises(ValueError, match="selects no connection"):
+        exp2.synapse("Exp2Syn", [])
+    with pytest.raises(ValueError, match="Exp2Syn_tau2 must be positive"):
+        net.connect(net.cell(0).comp(0), net.cell(1).comp(0), ec.Exp2Syn(tau2=-1.0))
+    with pytest.raises(ValueError, match="Exp2Syn_tau1 must be positive"):
+        exp2.set("Exp2Syn_tau1", 0.0)

@@ -15,8 +15,9 @@ class AbstractMechanism(eqx.Module):
 
     @classmethod
     def param_names(cls) -> tuple[str, ...]:
-        """Names of the mechanism's parameters (its dataclass fields)."""
-        return tuple(f.name for f in dataclasses.fields(cls))
+        """Names of the mechanism's parameters: its dataclass fields, except static ones
+        (options such as `TanhRateSynapse.jaxley_linearisation`)."""
+        return tuple(f.name for f in dataclasses.fields(cls) if not f.metadata.get("static"))
 
     @property
     def name(self) -> str:

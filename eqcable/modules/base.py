@@ -212,6 +212,10 @@ class AbstractModule(eqx.Module):
         """How many values quantity (or recording) `name` has: one per compartment."""
         return self.ncomp
 
+    def _must_be_positive(self, kind: str, k: int | None, field: str) -> bool:
+        """Whether a quantity (as classified by `_parse`) must be positive."""
+        return kind == "geometry" and GEOMETRY[field][1]
+
     def _is_synaptic(self, name: str) -> bool:
         """Whether `name` is a quantity of synapses (one value per connection)."""
         return False
@@ -306,9 +310,8 @@ class AbstractModule(eqx.Module):
         **Raises:** `ValueError` for an unknown name, a non-finite value, or a
         non-positive geometric quantity.
         """
-        kind, _, field = self._parse(name)
-        positive = kind == "geometry" and GEOMETRY[field][1]
-        check_value(name, value, positive=positive)
+        kind, k, field = self._parse(name)
+        check_value(name, value, positive=self._must_be_positive(kind, k, field))
         if kind == "celsius":
             if _where is not None and len(_where) != self.ncomp:
                 raise ValueError("celsius applies to the whole module; set it without a selection.")

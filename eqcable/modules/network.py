@@ -115,6 +115,8 @@ class Network(AbstractModule):
         """Select cells: an int, a sequence of ints, a slice or ``"all"``. Continue with
         ``.branch(j)`` (branch `j` of each selected cell) and ``.comp(k)``."""
         cells = _resolve(index, self.ncells, "cell")
+        if len(cells) == 0:
+            raise ValueError(f"cell({index!r}) selects no cell.")
         first = branch_offsets(self.cell_nbranches)
         branches = [np.arange(first[c], first[c + 1]) for c in cells]
         return View.of_branches(self, np.concatenate(branches), per_cell=branches)
@@ -127,7 +129,10 @@ class Network(AbstractModule):
         """Select connections of the synapse type `name` (e.g. ``"IonotropicSynapse"``), by
         their index among that type's connections (in the order they were made)."""
         k = self._group(name)
-        return SynapseView(self, name, _resolve(index, self.connections[k].size, "connection"))
+        indices = _resolve(index, self.connections[k].size, "connection")
+        if len(indices) == 0:
+            raise ValueError(f"synapse({name!r}, {index!r}) selects no connection.")
+        return SynapseView(self, name, indices)
 
     def _group(self, synapse_name: str) -> int:
         for k, c in enumerate(self.connections):
@@ -162,6 +167,27 @@ class Network(AbstractModule):
         except ValueError:  # not a quantity (e.g. a channel current): not synaptic
             return None
         return k if kind.startswith("synapse") else None
+
+    def _must_be_positive(self, kind: str, k: int | None, field: str) -> bool:
+        if kind == "synapse_param":
+            return field in self.connections[k].synapse.positive_params
+        return super()._must_be_positive(kind, k, field)
+
+    def make_trainable(self, name: str, *, shared: bool = True, _where=None):
+        kind, k, field = self._parse(name)
+        if (
+            kind == "synapse_param"
+            and field in self.connections[k].synapse.nondifferentiable_params
+        ):
+            raise ValueError(
+                f"{name} has no gradient (it only decides when spikes happen), so it "
+                "cannot be made trainable."
+            )
+        if _where is not None and len(_where) == 0:
+            raise ValueError(f"make_trainable({name!r}): the selection is empty.")
+        return super().make_trainable(name, shared=shared, _where=_where)
+
+    make_trainable.__doc__ = AbstractModule.make_trainable.__doc__
 
     def _is_synaptic(self, name: str) -> bool:
         return self._synapse_group_of(name) is not None
@@ -201,6 +227,15 @@ class Network(AbstractModule):
         return super()._replace(name, value)
 
     # ------------------------------------------------------------------ connecting
+    def _same_cells(self, other) -> bool:
+        """Whether `other` has this network's cells and branches (it may be this network
+        before some edits or connections, as when a selection is reused)."""
+        return isinstance(other, Network) and (
+            other.ncomp_per_branch,
+            other.branch_parents,
+            other.cell_nbranches,
+        ) == (self.ncomp_per_branch, self.branch_parents, self.cell_nbranches)
+
     def _sites(self, source, what: str) -> np.ndarray:
         """Flat compartment indices of a `View` of this network."""
         if not isinstance(source, View):
@@ -208,11 +243,7 @@ class Network(AbstractModule):
                 f"{what} must be a selection of this network such as "
                 f"net.cell(0).branch(0).comp(0), got {type(source).__name__}."
             )
-        m = source.module
-        if not isinstance(m, Network) or (m.ncomp_per_branch, m.branch_parents) != (
-            self.ncomp_per_branch,
-            self.branch_parents,
-        ):
+        if not self._same_cells(source.module):
             raise ValueError(f"{what} is a selection of a different module, not this network.")
         if len(source.indices) == 0:
             raise ValueError(f"{what} selects no compartment.")
@@ -280,7 +311,7 @@ class Network(AbstractModule):
         params = {}
         for p in synapse.param_names():
             value = getattr(synapse, p)
-            check_value(f"{synapse.name}_{p}", value)
+            check_value(f"{synapse.name}_{p}", value, positive=p in synapse.positive_params)
             params[p] = _broadcast(value, n, f"{synapse.name}_{p}")
         init = synapse.init_states()
         states = {s: _broadcast(init[s], n, f"{synapse.name}_{s}") for s in synapse.state_names}
@@ -473,7 +504,12 @@ class SynapseView:
 
     def record(self, name: str):
         """Record a synapse state (``"<Synapse>_<state>"``) or its current
-        (``"i_<Synapse>"``, nA) at each selected connection."""
+        (``"i_<Synapse>"``, nA, outward positive) at each selected connection.
+
+        The value recorded at time ``t`` is the state after the step that ends at ``t``,
+        and the current through that state at the postsynaptic voltage at ``t``, with
+        the presynaptic signal that step received (for graded synapses, the presynaptic
+        voltage at the step's start, ``t − dt``, or ``delay`` earlier)."""
         self._check(name)
         return self.module.record(name, _where=self.indices)
 

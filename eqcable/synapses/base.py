@@ -31,6 +31,10 @@ class AbstractSynapse(AbstractMechanism):
     """
 
     event_driven: ClassVar[bool] = False
+    #: Parameters that must be positive (checked when connecting and setting).
+    positive_params: ClassVar[tuple[str, ...]] = ()
+    #: Parameters with no gradient (e.g. a spike threshold): they cannot be trainable.
+    nondifferentiable_params: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
     def init_states(self) -> dict[str, Float[Array, "*c"]]:

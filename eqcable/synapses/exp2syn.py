@@ -27,7 +27,8 @@ class Exp2Syn(AbstractSynapse):
     - `tau2`: decay time constant (ms), default 10. As in NEURON, `tau1` is limited to
       ``[1e-9, 0.9999] · tau2``.
     - `e`: reversal potential (mV), default 0.
-    - `threshold`: presynaptic spike threshold (mV), NetCon's default 10.
+    - `threshold`: presynaptic spike threshold (mV), NetCon's default 10. Spike times
+      are discrete, so it has no gradient and cannot be made trainable.
     """
 
     weight: ArrayLike = 0.001
@@ -37,6 +38,8 @@ class Exp2Syn(AbstractSynapse):
     threshold: ArrayLike = 10.0
     state_names: ClassVar[tuple[str, ...]] = ("A", "B")
     event_driven: ClassVar[bool] = True
+    positive_params: ClassVar[tuple[str, ...]] = ("tau1", "tau2")
+    nondifferentiable_params: ClassVar[tuple[str, ...]] = ("threshold",)
 
     def init_states(self):
         return {"A": 0.0, "B": 0.0}

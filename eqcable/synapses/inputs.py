@@ -67,8 +67,14 @@ def poisson_spike_train(rate: float, t_max: float, key: jax.Array, **kwargs) -> 
 def spike_counts(
     times: Float[Array, " nspikes"], dt: float, nsteps: int
 ) -> Float[Array, " nsteps"]:
-    """Number of spikes delivered at each step (NEURON's fixed-step delivery)."""
-    step = jnp.ceil(times / dt - 0.5).astype(jnp.int32)
+    """Number of spikes delivered at each step (NEURON's fixed-step delivery).
+
+    A spike at time ``t`` arrives at the step ``k`` with ``(k − ½) dt < t ≤ (k + ½) dt``.
+    A spike within 1e-6 steps of a half step counts as on it (XLA may divide by `dt`
+    through its reciprocal, which moves exact half steps by round-off; NEURON's own
+    delivery of such spikes depends on round-off in its accumulated time).
+    """
+    step = jnp.ceil(times / dt - 0.5 - 1e-6).astype(jnp.int32)
     return jnp.zeros(nsteps).at[step].add(1.0, mode="drop")
 
 

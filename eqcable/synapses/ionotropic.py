@@ -29,7 +29,7 @@ class IonotropicSynapse(AbstractSynapse):
     - `v_th`: presynaptic half-activation voltage (mV), default −35.
     - `delta`: slope of the activation (mV), default 10.
 
-    State ``s`` starts at 0.2 (Jaxley's default).
+    State ``s`` starts at 0.2 (Jaxley's default). `k_minus` and `delta` must be positive.
     """
 
     gS: ArrayLike = 1e-4
@@ -38,14 +38,19 @@ class IonotropicSynapse(AbstractSynapse):
     v_th: ArrayLike = -35.0
     delta: ArrayLike = 10.0
     state_names: ClassVar[tuple[str, ...]] = ("s",)
+    positive_params: ClassVar[tuple[str, ...]] = ("k_minus", "delta")
 
     def init_states(self):
         return {"s": 0.2}
 
     def step(self, states, pre, v_post, dt):
-        s_inf = 1.0 / (1.0 + _clipped_exp((self.v_th - pre) / self.delta))
-        tau_s = (1.0 - s_inf) / self.k_minus
-        decay = _clipped_exp(-dt / tau_s)
+        e = _clipped_exp((self.v_th - pre) / self.delta)
+        s_inf = 1.0 / (1.0 + e)
+        tau_s = e / (1.0 + e) / self.k_minus  # (1 - s_inf) / k_minus, without cancellation
+        # When s_inf rounds to 1, tau_s is 0 and the state jumps to s_inf; the guard keeps
+        # the gradient of exp(-dt / tau_s) finite there (0 instead of 0 * inf).
+        positive = tau_s > 0
+        decay = jnp.where(positive, _clipped_exp(-dt / jnp.where(positive, tau_s, 1.0)), 0.0)
         return {"s": states["s"] * decay + s_inf * (1.0 - decay)}
 
     def current(self, states, pre, v_post):

@@ -35,10 +35,6 @@ class TanhRateSynapse(AbstractSynapse):
     jaxley_linearisation: bool = eqx.field(static=True, default=False)
     state_names: ClassVar[tuple[str, ...]] = ()
 
-    @classmethod
-    def param_names(cls) -> tuple[str, ...]:
-        return ("gS", "x_offset", "slope")
-
     def init_states(self):
         return {}
 

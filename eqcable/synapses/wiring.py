@@ -71,13 +71,25 @@ class Wiring(eqx.Module):
         rows = (k - self.delay) % self.buffer_length
         return buffer, jnp.take_along_axis(buffer, rows[None, :], axis=0)[0]
 
-    def initial_buffer(self, sig0):
-        """Before the simulation, graded synapses see the initial presynaptic voltage;
-        event-driven ones no spikes."""
+    def before_start(self, sig0, rest_inputs):
+        """The signal before the simulation: graded synapses see the initial presynaptic
+        voltage (spike-train inputs their resting voltage), event-driven ones no spikes."""
+        if self.synapse.event_driven:
+            return jnp.zeros_like(sig0)
+        if self.has_inputs:
+            return jnp.where(self.is_input, rest_inputs[self.input_index], sig0)
+        return sig0
+
+    def initial_buffer(self, sig0, rest_inputs):
+        """The delay buffer at the start: filled with the signal before the start."""
         if self.buffer_length == 1:
             return None
-        fill = jnp.zeros_like(sig0) if self.synapse.event_driven else sig0
+        fill = self.before_start(sig0, rest_inputs)
         return jnp.broadcast_to(fill, (self.buffer_length, fill.shape[0]))
+
+    def signal_at_start(self, sig0, rest_inputs):
+        """The (delayed) signal each connection receives at t = 0."""
+        return jnp.where(self.delay > 0, self.before_start(sig0, rest_inputs), sig0)
 
 
 def wiring(group, comp_to_node, dt: float, has_inputs: bool) -> Wiring:

@@ -19,8 +19,7 @@ from .modules.base import AbstractModule
 from .solvers.stepping import AbstractStepper, BackwardEuler, axial_diagonal, voltage_step
 from .solvers.tree_solve import AbstractTreeSolver, SequentialSolve
 from .stimuli import check_time
-from .synapses.inputs import pulse_voltage, spike_counts
-from .synapses.wiring import delay_steps, synaptic_currents, wiring
+from .synapses.wiring import delay_steps, prepare_synapses, synaptic_currents
 
 
 def integrate(
@@ -185,22 +184,9 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper, segment=None):
     def channel_states(ch, states):
         return {n: states[f"{ch.name}_{n}"] for n in ch.state_names}
 
-    # Synapses (networks only): one `Wiring` per synapse type, spike-train inputs as
-    # per-step arrays (spike counts for event-driven synapses, pulses for graded ones).
-    groups = getattr(module, "connections", ())
-    trains = getattr(module, "inputs", ())
-    wirings = tuple(wiring(g, s.comp_to_node, dt, bool(trains)) for g in groups)
-    counts = (
-        jnp.stack([spike_counts(t.times, dt, nsteps) for t in trains], axis=1)
-        if trains
-        else (jnp.zeros((nsteps, 0), v0.dtype))
-    )
-    pulses = (
-        jnp.stack([pulse_voltage(t, counts[:, j], dt) for j, t in enumerate(trains)], axis=1)
-        if trains
-        else counts
-    )
-    syn_states0 = tuple(g.states for g in groups)
+    # Synapses (networks only): their wiring, spike-train inputs per step, initial state.
+    syn = prepare_synapses(module, dt, nsteps, v0)
+    wirings, counts, pulses = syn.wirings, syn.counts, syn.pulses
 
     def signals(v, above, k):
         sigs, new_above = [], []
@@ -209,16 +195,6 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper, segment=None):
             sigs.append(sig)
             new_above.append(a)
         return tuple(sigs), tuple(new_above)
-
-    above0 = tuple(jnp.zeros(w.pre_node.shape, bool) for w in wirings)
-    sigs0, _ = signals(v0, above0, 0)
-    rest_inputs = jnp.asarray([t.v_rest for t in trains], dtype=v0.dtype)
-    buffers0 = tuple(
-        w.initial_buffer(sig, rest_inputs) for w, sig in zip(wirings, sigs0, strict=True)
-    )
-    sigs0 = tuple(
-        w.signal_at_start(sig, rest_inputs) for w, sig in zip(wirings, sigs0, strict=True)
-    )
 
     def record(v, states, syn_states, sigs):
         rows = []
@@ -297,10 +273,10 @@ def _simulate_impl(module, params, dt, nsteps, solver, stepper, segment=None):
         v, states, syn_states, rec = membrane_step(v, states, syn_states, sigs, i_ext_k)
         return (v, states, syn_states, above, buffers), rec
 
-    carry0 = (v0, states0, syn_states0, above0, buffers0)
+    carry0 = (v0, states0, syn.states, syn.above, syn.buffers)
     xs = (i_ext_steps, jnp.arange(nsteps))
     _, traces = _scan_segmented(step, carry0, xs, segment)
-    return jnp.concatenate([record(v0, states0, syn_states0, sigs0)[None], traces]).T
+    return jnp.concatenate([record(v0, states0, syn.states, syn.signals)[None], traces]).T
 
 
 _simulate = eqx.filter_jit(_simulate_impl)

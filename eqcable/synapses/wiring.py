@@ -5,6 +5,8 @@ indices of the simulated tree. Delays use a ring buffer of the last ``max_delay 
 presynaptic signals, so memory does not grow with the simulation length.
 """
 
+from typing import NamedTuple
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -12,6 +14,7 @@ import numpy as np
 from jaxtyping import Array, Bool, Float, Int
 
 from .base import AbstractSynapse
+from .inputs import pulse_voltage, spike_counts
 
 
 def delay_steps(delays: tuple[float, ...], dt: float, synapse_name: str) -> np.ndarray:
@@ -124,3 +127,53 @@ def synaptic_currents(wirings, syn_states, sigs, v: Float[Array, " nnodes"], dt:
         g_syn = g_syn.at[w.post_node].add(g)
         new_states.append(st)
     return tuple(new_states), i_syn, g_syn
+
+
+class SynapseSetup(NamedTuple):
+    """What the time loop needs for a network's synapses (empty for single cells).
+
+    ``wirings`` one `Wiring` per synapse type; ``counts`` and ``pulses`` the spike-train
+    inputs per step, ``(nsteps, ninputs)`` (spike counts for event-driven synapses,
+    pulse voltages for graded ones); ``states``, ``above`` (spike flags) and
+    ``buffers`` (delay buffers) the initial values carried by the loop; ``signals`` the
+    presynaptic signal each connection receives at t = 0 (for recordings).
+    """
+
+    wirings: tuple
+    counts: Float[Array, "nsteps ninputs"]
+    pulses: Float[Array, "nsteps ninputs"]
+    states: tuple
+    above: tuple
+    buffers: tuple
+    signals: tuple
+
+
+def prepare_synapses(module, dt: float, nsteps: int, v0: Float[Array, " nnodes"]) -> SynapseSetup:
+    """The `SynapseSetup` of `module` (a `Network`, or any module: then all empty)."""
+    groups = getattr(module, "connections", ())
+    trains = getattr(module, "inputs", ())
+    comp_to_node = module.structure.comp_to_node
+    wirings = tuple(wiring(g, comp_to_node, dt, bool(trains)) for g in groups)
+    if trains:
+        counts = jnp.stack([spike_counts(t.times, dt, nsteps) for t in trains], axis=1)
+        pulses = jnp.stack(
+            [pulse_voltage(t, counts[:, j], dt) for j, t in enumerate(trains)], axis=1
+        )
+    else:
+        counts = pulses = jnp.zeros((nsteps, 0), v0.dtype)
+    rest_inputs = jnp.asarray([t.v_rest for t in trains], dtype=v0.dtype)
+    above = tuple(jnp.zeros(w.pre_node.shape, bool) for w in wirings)
+    sigs0 = [w.signal(v0, a, pulses[0], counts[0])[0] for w, a in zip(wirings, above, strict=True)]
+    return SynapseSetup(
+        wirings=wirings,
+        counts=counts,
+        pulses=pulses,
+        states=tuple(g.states for g in groups),
+        above=above,
+        buffers=tuple(
+            w.initial_buffer(x, rest_inputs) for w, x in zip(wirings, sigs0, strict=True)
+        ),
+        signals=tuple(
+            w.signal_at_start(x, rest_inputs) for w, x in zip(wirings, sigs0, strict=True)
+        ),
+    )

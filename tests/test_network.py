@@ -425,3 +425,23 @@ def test_review_edge_cases():
         net.connect(net.cell(0).comp(0), net.cell(1).comp(0), ec.Exp2Syn(tau2=-1.0))
     with pytest.raises(ValueError, match="Exp2Syn_tau1 must be positive"):
         exp2.set("Exp2Syn_tau1", 0.0)
+
+
+def test_network_built_under_vmap_equals_loop():
+    # Synapse parameters may be traced (a network built inside vmap/grad); delays may not.
+    def run(g):
+        net = ec.Network([hh_cell()] * 2)
+        net = net.connect(net.cell(0).comp(3), net.cell(1).comp(0), ec.IonotropicSynapse(gS=g))
+        net = net.connect(net.cell(0).comp(3), net.cell(1).comp(1), ec.IonotropicSynapse(gS=g))
+        net = net.cell(0).comp(0).stimulate(ec.step_current(0.5, 1.0, 0.5, DT, 5.0))
+        return net.cell(1).comp(0).record().integrate(t_max=5.0)
+
+    gs = jnp.array([0.0, 0.01, 0.03])
+    batched = eqx.filter_vmap(run)(gs)
+    for k, g in enumerate(gs):
+        np.testing.assert_allclose(batched[k], run(float(g)), atol=1e-12)
+    net = ec.Network([hh_cell()] * 2)
+    with pytest.raises(TypeError, match="delays .* must be numbers"):
+        jax.vmap(
+            lambda d: net.connect(net.cell(0).comp(0), net.cell(1).comp(0), ec.Exp2Syn(), delay=d)
+        )(jnp.array([1.0]))

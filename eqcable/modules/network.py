@@ -17,7 +17,7 @@ from jaxtyping import Array, ArrayLike, Float, Int, Shaped
 from ..morphology.tree import branch_offsets
 from ..synapses.base import AbstractSynapse
 from ..synapses.inputs import SpikeTrain
-from ._arrays import float_dtype, take
+from ._arrays import concatenate, float_dtype, is_concrete, take
 from ._build import fields_from_parts
 from .base import AbstractModule, check_value
 from .selection import Index, View, _resolve
@@ -48,15 +48,17 @@ class Connections(eqx.Module):
         return len(self.delay)
 
 
-def _broadcast(value, n: int, what: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
+def _broadcast(value, n: int, what: str):
+    """`value` as one value per connection (NumPy, or JAX when `value` is traced)."""
+    xp = np if is_concrete(value) else jnp
+    arr = xp.asarray(value, dtype=float_dtype())
     if arr.ndim == 0:
-        return np.full(n, float(arr))
+        return xp.full(n, arr)
     if arr.shape != (n,):
         raise ValueError(
             f"{what}: expected a scalar or {n} values (one per connection), got shape {arr.shape}."
         )
-    return arr.copy()
+    return arr
 
 
 class Network(AbstractModule):
@@ -304,6 +306,11 @@ class Network(AbstractModule):
 
     def _add(self, pre_idx, post_idx, synapse: AbstractSynapse, delay) -> "Network":
         n = len(pre_idx)
+        if not is_concrete(delay):
+            raise TypeError(
+                "Synaptic delays set the size of the delay buffers, so they must be numbers, "
+                "not values traced by jit/grad/vmap."
+            )
         delays = _broadcast(delay, n, "delay")
         if not np.all(np.isfinite(delays)) or np.any(delays < 0):
             bad = delays[~(np.isfinite(delays) & (delays >= 0))][0]
@@ -328,11 +335,8 @@ class Network(AbstractModule):
                     f"A different synapse named {synapse.name!r} (another class or other "
                     "options) is already connected."
                 )
-            params = {
-                p: np.concatenate([np.asarray(getattr(old.synapse, p)), v])
-                for p, v in params.items()
-            }
-            states = {s: np.concatenate([np.asarray(old.states[s]), v]) for s, v in states.items()}
+            params = {p: concatenate([getattr(old.synapse, p), v]) for p, v in params.items()}
+            states = {s: concatenate([old.states[s], v]) for s, v in states.items()}
             pre_idx = np.concatenate([np.asarray(old.pre), pre_idx])
             post_idx = np.concatenate([np.asarray(old.post), post_idx])
             delays = np.concatenate([np.asarray(old.delay), delays])

@@ -73,12 +73,19 @@ def _parent_or_dummy(schedule: TreeSchedule):
     return jnp.where(schedule.parent < 0, n, schedule.parent)
 
 
+def _parent_or_self(schedule: TreeSchedule):
+    return jnp.where(schedule.parent < 0, jnp.arange(schedule.parent.shape[0]), schedule.parent)
+
+
 class SequentialSolve(AbstractTreeSolver):
     """Eliminate one node at a time, last to first (best on CPU)."""
 
+    # Roots point at themselves with a zero coupling, so their updates add zero and the
+    # arrays need no padding (a padded copy would be fused into, and recomputed by, every
+    # element-wise producer of the right-hand side).
+
     def eliminate(self, d, u, b, schedule):
-        n = d.shape[0]
-        parent = _parent_or_dummy(schedule)
+        u = jnp.where(schedule.parent < 0, 0.0, u)
 
         def body(carry, xs):
             d, b = carry
@@ -86,31 +93,31 @@ class SequentialSolve(AbstractTreeSolver):
             f = ui / d[i]
             return (d.at[p].add(-f * ui), b.at[p].add(-f * b[i])), None
 
-        xs = (jnp.arange(n), parent, u)
-        (d, b), _ = jax.lax.scan(body, (_padded(d, 1.0), _padded(b, 0.0)), xs, reverse=True)
-        return d[:n], b[:n]
+        xs = (jnp.arange(d.shape[0]), _parent_or_self(schedule), u)
+        (d, b), _ = jax.lax.scan(body, (d, b), xs, reverse=True)
+        return d, b
 
     def eliminate_rhs(self, d_elim, u, b, schedule):
-        n = d_elim.shape[0]
+        f = jnp.where(schedule.parent < 0, 0.0, u) / d_elim
 
         def body(b, xs):
-            i, p, f = xs
-            return b.at[p].add(-f * b[i]), None
+            i, p, fi = xs
+            return b.at[p].add(-fi * b[i]), None
 
-        xs = (jnp.arange(n), _parent_or_dummy(schedule), u / d_elim)
-        b, _ = jax.lax.scan(body, _padded(b, 0.0), xs, reverse=True)
-        return b[:n]
+        xs = (jnp.arange(d_elim.shape[0]), _parent_or_self(schedule), f)
+        b, _ = jax.lax.scan(body, b, xs, reverse=True)
+        return b
 
     def substitute(self, d_elim, u, b_elim, schedule):
-        n = d_elim.shape[0]
+        a = jnp.where(schedule.parent < 0, 0.0, u) / d_elim
 
         def body(x, xs):
-            i, p, c, a = xs
-            return x.at[i].set(c - a * x[p]), None
+            i, p, c, ai = xs
+            return x.at[i].set(c - ai * x[p]), None
 
-        xs = (jnp.arange(n), _parent_or_dummy(schedule), b_elim / d_elim, u / d_elim)
-        x, _ = jax.lax.scan(body, jnp.zeros((n + 1,), b_elim.dtype), xs)
-        return x[:n]
+        xs = (jnp.arange(d_elim.shape[0]), _parent_or_self(schedule), b_elim / d_elim, a)
+        x, _ = jax.lax.scan(body, jnp.zeros_like(b_elim), xs)
+        return x
 
 
 class LevelParallelSolve(AbstractTreeSolver):

@@ -63,14 +63,9 @@ class AbstractTreeSolver(eqx.Module):
 
 
 def _padded(x, value):
-    # One dummy node at index n absorbs the updates of padded pairs and of roots (whose
-    # parent -1 is mapped to n), so the loops need no branches.
+    # For `LevelParallelSolve`: one dummy node at index n absorbs the updates of the
+    # padded (n, n) pairs of `schedule.levels`, so the loops need no branches.
     return jnp.concatenate([x, jnp.full((1,), value, x.dtype)])
-
-
-def _parent_or_dummy(schedule: TreeSchedule):
-    n = schedule.parent.shape[0]
-    return jnp.where(schedule.parent < 0, n, schedule.parent)
 
 
 def _parent_or_self(schedule: TreeSchedule):

@@ -62,10 +62,14 @@ class AbstractTreeSolver(eqx.Module):
         """Back-substitute from the roots: returns ``x``."""
 
 
-def _padded(x, value):
-    # For `LevelParallelSolve`: one dummy node at index n absorbs the updates of the
-    # padded (n, n) pairs of `schedule.levels`, so the loops need no branches.
-    return jnp.concatenate([x, jnp.full((1,), value, x.dtype)])
+def _zero_at_roots(u, schedule: TreeSchedule):
+    return jnp.where(schedule.parent < 0, 0.0, u)
+
+
+def _levels_in_bounds(schedule: TreeSchedule):
+    # `levels` is padded with (n, n) pairs; map them to (0, 0) and flag them invalid.
+    levels, n = schedule.levels, schedule.parent.shape[0]
+    return jnp.where(levels < n, levels, 0), levels[..., 0] < n
 
 
 def _parent_or_self(schedule: TreeSchedule):
@@ -80,7 +84,7 @@ class SequentialSolve(AbstractTreeSolver):
     # element-wise producer of the right-hand side).
 
     def eliminate(self, d, u, b, schedule):
-        u = jnp.where(schedule.parent < 0, 0.0, u)
+        u = _zero_at_roots(u, schedule)
 
         def body(carry, xs):
             d, b = carry
@@ -93,7 +97,7 @@ class SequentialSolve(AbstractTreeSolver):
         return d, b
 
     def eliminate_rhs(self, d_elim, u, b, schedule):
-        f = jnp.where(schedule.parent < 0, 0.0, u) / d_elim
+        f = _zero_at_roots(u, schedule) / d_elim
 
         def body(b, xs):
             i, p, fi = xs
@@ -104,7 +108,7 @@ class SequentialSolve(AbstractTreeSolver):
         return b
 
     def substitute(self, d_elim, u, b_elim, schedule):
-        a = jnp.where(schedule.parent < 0, 0.0, u) / d_elim
+        a = _zero_at_roots(u, schedule) / d_elim
 
         def body(x, xs):
             i, p, c, ai = xs
@@ -118,46 +122,48 @@ class SequentialSolve(AbstractTreeSolver):
 class LevelParallelSolve(AbstractTreeSolver):
     """Eliminate all nodes of one depth at once (several pairs per level; for GPUs)."""
 
+    # The (n, n) pairs that pad `schedule.levels` become (0, 0) pairs (node 0 is a root)
+    # with zero weight, so that no array needs a dummy node (see `SequentialSolve`).
+
     def eliminate(self, d, u, b, schedule):
-        n = d.shape[0]
-        u_pad = _padded(u, 0.0)
+        u = _zero_at_roots(u, schedule)
+        pairs, valid = _levels_in_bounds(schedule)
 
-        def body(carry, level):
+        def body(carry, xs):
             d, b = carry
-            c, p = level[:, 0], level[:, 1]
-            f = u_pad[c] / d[c]
-            return (d.at[p].add(-f * u_pad[c]), b.at[p].add(-f * b[c])), None
+            (c, p), ok = (xs[0][:, 0], xs[0][:, 1]), xs[1]
+            f = jnp.where(ok, u[c] / d[c], 0.0)
+            return (d.at[p].add(-f * u[c]), b.at[p].add(-f * b[c])), None
 
-        init = (_padded(d, 1.0), _padded(b, 0.0))
-        (d, b), _ = jax.lax.scan(body, init, schedule.levels, reverse=True)
-        return d[:n], b[:n]
+        (d, b), _ = jax.lax.scan(body, (d, b), (pairs, valid), reverse=True)
+        return d, b
 
     def eliminate_rhs(self, d_elim, u, b, schedule):
-        n = d_elim.shape[0]
-        f = _padded(u / d_elim, 0.0)
+        f = _zero_at_roots(u, schedule) / d_elim
+        pairs, valid = _levels_in_bounds(schedule)
 
-        def body(b, level):
-            c, p = level[:, 0], level[:, 1]
-            return b.at[p].add(-f[c] * b[c]), None
+        def body(b, xs):
+            (c, p), ok = (xs[0][:, 0], xs[0][:, 1]), xs[1]
+            return b.at[p].add(-jnp.where(ok, f[c], 0.0) * b[c]), None
 
-        b, _ = jax.lax.scan(body, _padded(b, 0.0), schedule.levels, reverse=True)
-        return b[:n]
+        b, _ = jax.lax.scan(body, b, (pairs, valid), reverse=True)
+        return b
 
     def substitute(self, d_elim, u, b_elim, schedule):
-        n = d_elim.shape[0]
-        c_all = _padded(b_elim / d_elim, 0.0)
-        a_all = _padded(u / d_elim, 0.0)
+        c_all = b_elim / d_elim
+        a_all = _zero_at_roots(u, schedule) / d_elim
+        pairs, valid = _levels_in_bounds(schedule)
         # Roots are solved first; every other node is written exactly once, by adding to a
-        # zero, which (unlike a scatter-set with the repeated padding index) JAX can
-        # transpose for reverse mode.
-        x0 = jnp.where(_padded(schedule.parent < 0, False), c_all, 0.0)
+        # zero, which (unlike a scatter-set with repeated indices) JAX can transpose for
+        # reverse mode.
+        x0 = jnp.where(schedule.parent < 0, c_all, 0.0)
 
-        def body(x, level):
-            c, p = level[:, 0], level[:, 1]
-            return x.at[c].add(c_all[c] - a_all[c] * x[p]), None
+        def body(x, xs):
+            (c, p), ok = (xs[0][:, 0], xs[0][:, 1]), xs[1]
+            return x.at[c].add(jnp.where(ok, c_all[c] - a_all[c] * x[p], 0.0)), None
 
-        x, _ = jax.lax.scan(body, x0, schedule.levels)
-        return x[:n]
+        x, _ = jax.lax.scan(body, x0, (pairs, valid))
+        return x
 
 
 def tree_matvec(

@@ -98,8 +98,8 @@ def test_tree_solve_finite_differences_jit_vmap():
 
 def test_tree_solve_ignores_coupling_at_roots_of_a_forest():
     # Three trees (roots at branches 0, 1 and 3). Values of u at roots are documented as
-    # ignored; the sequential solve points roots at themselves, so check that garbage
-    # there changes nothing.
+    # ignored; both solvers send updates that would need a parent to a root instead of a
+    # dummy node, so check that garbage there changes nothing.
     tree = CellStructure.build([3, 2, 2, 4], [-1, -1, 1, -1]).tree
     parent = np.asarray(tree.parent)
     assert np.sum(parent < 0) == 3

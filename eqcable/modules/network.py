@@ -387,13 +387,7 @@ class Network(AbstractModule):
         `autapses`. See `connect` for `synapse` and `delay`.
         """
         return self.connect_matrix(
-            np.ones(
-                (
-                    len(_resolve(pre_cells, self.ncells, "cell")),
-                    len(_resolve(post_cells, self.ncells, "cell")),
-                ),
-                bool,
-            ),
+            np.ones(self._npairs(pre_cells, post_cells), bool),
             synapse,
             pre_cells=pre_cells,
             post_cells=post_cells,
@@ -401,6 +395,13 @@ class Network(AbstractModule):
             pre_site=pre_site,
             post_site=post_site,
             autapses=autapses,
+        )
+
+    def _npairs(self, pre_cells: Index, post_cells: Index) -> tuple[int, int]:
+        # The shape of a (pre, post) connection matrix between two cell selections.
+        return (
+            len(_resolve(pre_cells, self.ncells, "cell")),
+            len(_resolve(post_cells, self.ncells, "cell")),
         )
 
     def sparse_connect(
@@ -423,9 +424,7 @@ class Network(AbstractModule):
         """
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"sparse_connect(): p must be in [0, 1], got {p}.")
-        npre = len(_resolve(pre_cells, self.ncells, "cell"))
-        npost = len(_resolve(post_cells, self.ncells, "cell"))
-        matrix = np.asarray(jax.random.bernoulli(key, p, (npre, npost)))
+        matrix = np.asarray(jax.random.bernoulli(key, p, self._npairs(pre_cells, post_cells)))
         return self.connect_matrix(
             matrix,
             synapse,

@@ -67,9 +67,8 @@ def _zero_at_roots(u, schedule: TreeSchedule):
 
 
 def _levels_in_bounds(schedule: TreeSchedule):
-    # `levels` is padded with (n, n) pairs; map them to (0, 0) and flag them invalid.
-    levels, n = schedule.levels, schedule.parent.shape[0]
-    return jnp.where(levels < n, levels, 0), levels[..., 0] < n
+    # `levels` is padded with (n, n) pairs; map them to (0, 0).
+    return jnp.where(schedule.levels < schedule.parent.shape[0], schedule.levels, 0)
 
 
 def _parent_or_self(schedule: TreeSchedule):
@@ -122,47 +121,47 @@ class SequentialSolve(AbstractTreeSolver):
 class LevelParallelSolve(AbstractTreeSolver):
     """Eliminate all nodes of one depth at once (several pairs per level; for GPUs)."""
 
-    # The (n, n) pairs that pad `schedule.levels` become (0, 0) pairs (node 0 is a root)
-    # with zero weight, so that no array needs a dummy node (see `SequentialSolve`).
+    # The (n, n) pairs that pad `schedule.levels` become (0, 0) pairs, so that no array
+    # needs a dummy node (see `SequentialSolve`). Node 0 is a root, whose coupling is
+    # zeroed, so these pairs add nothing during elimination; substitution masks them.
 
     def eliminate(self, d, u, b, schedule):
         u = _zero_at_roots(u, schedule)
-        pairs, valid = _levels_in_bounds(schedule)
 
-        def body(carry, xs):
+        def body(carry, level):
             d, b = carry
-            (c, p), ok = (xs[0][:, 0], xs[0][:, 1]), xs[1]
-            f = jnp.where(ok, u[c] / d[c], 0.0)
+            c, p = level[:, 0], level[:, 1]
+            f = u[c] / d[c]
             return (d.at[p].add(-f * u[c]), b.at[p].add(-f * b[c])), None
 
-        (d, b), _ = jax.lax.scan(body, (d, b), (pairs, valid), reverse=True)
+        (d, b), _ = jax.lax.scan(body, (d, b), _levels_in_bounds(schedule), reverse=True)
         return d, b
 
     def eliminate_rhs(self, d_elim, u, b, schedule):
         f = _zero_at_roots(u, schedule) / d_elim
-        pairs, valid = _levels_in_bounds(schedule)
 
-        def body(b, xs):
-            (c, p), ok = (xs[0][:, 0], xs[0][:, 1]), xs[1]
-            return b.at[p].add(-jnp.where(ok, f[c], 0.0) * b[c]), None
+        def body(b, level):
+            c, p = level[:, 0], level[:, 1]
+            return b.at[p].add(-f[c] * b[c]), None
 
-        b, _ = jax.lax.scan(body, b, (pairs, valid), reverse=True)
+        b, _ = jax.lax.scan(body, b, _levels_in_bounds(schedule), reverse=True)
         return b
 
     def substitute(self, d_elim, u, b_elim, schedule):
         c_all = b_elim / d_elim
         a_all = _zero_at_roots(u, schedule) / d_elim
-        pairs, valid = _levels_in_bounds(schedule)
+        is_pair = schedule.levels[..., 0] < schedule.parent.shape[0]
         # Roots are solved first; every other node is written exactly once, by adding to a
         # zero, which (unlike a scatter-set with repeated indices) JAX can transpose for
         # reverse mode.
         x0 = jnp.where(schedule.parent < 0, c_all, 0.0)
 
         def body(x, xs):
-            (c, p), ok = (xs[0][:, 0], xs[0][:, 1]), xs[1]
+            level, ok = xs
+            c, p = level[:, 0], level[:, 1]
             return x.at[c].add(jnp.where(ok, c_all[c] - a_all[c] * x[p], 0.0)), None
 
-        x, _ = jax.lax.scan(body, x0, (pairs, valid))
+        x, _ = jax.lax.scan(body, x0, (_levels_in_bounds(schedule), is_pair))
         return x
 
 

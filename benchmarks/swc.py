@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 
 import eqcable as ec  # noqa: E402
 
-MORPHOLOGIES = Path(__file__).parents[2] / "shared" / "morphologies"
+MORPHOLOGIES = Path(__file__).parents[1] / "tests" / "data" / "morphologies"
 FILES = {"ca1_n120": 4, "l5pc_with_axon": 2}
 DT, T_MAX = 0.025, 20.0
 

@@ -1,8 +1,22 @@
 """Shared test helpers: a NEURON model built from an eqcable module, finite differences."""
 
+from pathlib import Path
+
 import numpy as np
 
 import eqcable as ec
+
+MORPHOLOGIES = Path(__file__).parent / "data" / "morphologies"
+"""The SWC files the tests read (copies kept in the repository)."""
+
+
+def swc_files(*, exclude=()) -> list[str]:
+    """The names of the SWC files in `MORPHOLOGIES`, less `exclude`; fails when there are
+    none, so that a test parametrised over them can never pass by running nothing."""
+    names = sorted(p.name for p in MORPHOLOGIES.glob("*.swc") if p.name not in exclude)
+    if not names:
+        raise FileNotFoundError(f"no SWC files in {MORPHOLOGIES}")
+    return names
 
 
 def neuron_run(

@@ -7,10 +7,10 @@ NEURON reports for the same section, in the same test.
 
 import contextlib
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import MORPHOLOGIES
 
 from eqcable.morphology.geometry import (
     d_lambda_nseg,
@@ -19,7 +19,6 @@ from eqcable.morphology.geometry import (
     segment_geometry,
 )
 
-MORPHOLOGIES = Path(__file__).parents[2] / "shared" / "morphologies"
 # Every file of MORPHOLOGIES that Import3d loads (it refuses multiple_roots.swc).
 FILES = [
     "ca1_n120.swc",

@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import assert_gradient_matches_finite_differences
+from helpers import MORPHOLOGIES, assert_gradient_matches_finite_differences
 
 import eqcable as ec
 
@@ -79,9 +79,8 @@ def test_gradient_of_a_cell_built_from_3d_points(name):
 
 @pytest.mark.parametrize("name", ["radius", "length"])
 def test_gradient_of_an_swc_cell(name):
-    from pathlib import Path
 
-    path = Path(__file__).parents[2] / "shared" / "morphologies" / "somatic_branchpoint.swc"
+    path = MORPHOLOGIES / "somatic_branchpoint.swc"
     cell = ec.read_swc(path, 3).insert(ec.HH())
     cell = cell.group("soma").comp(0).stimulate(ec.step_current(0.5, 2.0, 0.5, DT, T_MAX))
     tip = cell.ncomp - 1

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import assert_gradient_matches_finite_differences, neuron_build
+from helpers import MORPHOLOGIES, assert_gradient_matches_finite_differences, neuron_build
 
 import eqcable as ec
 
@@ -343,9 +343,8 @@ def test_delay_buffer_holds_only_the_longest_delay():
 
 
 def test_network_of_swc_cells_runs_and_matches_the_cell():
-    from pathlib import Path
 
-    swc = Path(__file__).parents[2] / "shared" / "morphologies" / "ca1_n120.swc"
+    swc = MORPHOLOGIES / "ca1_n120.swc"
     cell = ec.read_swc(swc, ncomp=1).insert(ec.HH())
     alone = cell.comp(0).stimulate(ec.step_current(1.0, 2.0, 1.0, DT, 5.0)).comp(0).record()
     net = ec.Network([cell, hh_cell()])

@@ -1,15 +1,14 @@
 """Morphology plots draw one line per compartment, coloured by group or value."""
 
-from pathlib import Path
-
 import matplotlib
 import numpy as np
 import pytest
+from helpers import MORPHOLOGIES
 
 import eqcable as ec
 
 matplotlib.use("Agg")
-PATH = Path(__file__).parents[2] / "shared" / "morphologies" / "ca1_n120.swc"
+PATH = MORPHOLOGIES / "ca1_n120.swc"
 
 
 def test_plot_by_group_and_by_value(tmp_path):

@@ -6,15 +6,13 @@ and are compared at the soma and at distal tips, every time step.
 """
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import run_neuron_segments
+from helpers import MORPHOLOGIES, run_neuron_segments
 
 import eqcable as ec
 
-MORPHOLOGIES = Path(__file__).parents[2] / "shared" / "morphologies"
 REAL = ["ca1_n120", "ca1_n120_single_point_soma", "allen_485574832", "l5pc_with_axon"]
 SMALL = [
     "3_types",

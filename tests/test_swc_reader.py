@@ -5,10 +5,10 @@ import io
 import pickle
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import MORPHOLOGIES, swc_files
 
 from eqcable.morphology.sections import unbranched_sections
 from eqcable.morphology.swc import (
@@ -32,9 +32,8 @@ from eqcable.morphology.swc import (
     write_swc,
 )
 
-MORPHOLOGIES = Path(__file__).parents[2] / "shared" / "morphologies"
 BROKEN_ON_PURPOSE = {"multiple_roots.swc"}
-VALID_FILES = sorted(p.name for p in MORPHOLOGIES.glob("*.swc") if p.name not in BROKEN_ON_PURPOSE)
+VALID_FILES = swc_files(exclude=BROKEN_ON_PURPOSE)
 ARRAY_FIELDS = ("ids", "types", "xyz", "radius", "parent_ids", "parent_index")
 
 # Three valid samples on lines 2-4; the cases below append line 5 (and 6).

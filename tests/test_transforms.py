@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import assert_gradient_matches_finite_differences
+from helpers import MORPHOLOGIES, assert_gradient_matches_finite_differences
 
 import eqcable as ec
 
@@ -60,9 +60,8 @@ def test_gradients_through_transformed_parameters():
 
 def test_parameters_defined_as_functions_of_position():
     """g(d) = g0 exp(-d / lam) along the cell, with g0 and lam the fitted quantities."""
-    from pathlib import Path
 
-    path = Path(__file__).parents[2] / "shared" / "morphologies" / "somatic_branchpoint.swc"
+    path = MORPHOLOGIES / "somatic_branchpoint.swc"
     cell = ec.read_swc(path, 3).insert(ec.HH())
     cell = cell.comp(0).stimulate(ec.step_current(0.5, 2.0, 0.5, 0.025, 4.0))
     cell = cell.comp([0, cell.ncomp - 1]).record().make_trainable("HH_gNa", shared=False)

@@ -1,8 +1,8 @@
 """Saved models load back bit for bit; broken or mismatched files are refused clearly."""
 
 import json
+import sys
 import zipfile
-from pathlib import Path
 from typing import ClassVar
 
 import equinox as eqx
@@ -10,15 +10,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import MORPHOLOGIES
 from jaxtyping import ArrayLike
 
 import eqcable as ec
 
-MORPHOLOGY = Path(__file__).parents[2] / "shared" / "morphologies" / "somatic_branchpoint.swc"
+MORPHOLOGY = MORPHOLOGIES / "somatic_branchpoint.swc"
 
 
 class Shunt(ec.AbstractChannel):
-    """A user channel (its class is found again by import path on loading)."""
+    """A user channel (passed to `load` with ``classes=[Shunt]``)."""
 
     gShunt: ArrayLike = 2e-4  # S/cm²
     state_names: ClassVar = ()
@@ -64,7 +65,7 @@ def _network():
 def test_save_load_is_bit_identical(tmp_path, build):
     cell = build()
     ec.save(tmp_path / "model.eqc", cell)
-    loaded = ec.load(tmp_path / "model.eqc")
+    loaded = ec.load(tmp_path / "model.eqc", classes=[Shunt])
     assert type(loaded) is type(cell)
     assert jax.tree.structure(loaded) == jax.tree.structure(cell)
     for a, b in zip(jax.tree.leaves(loaded), jax.tree.leaves(cell), strict=True):
@@ -93,13 +94,13 @@ def test_corrupt_or_mismatched_files_are_refused(tmp_path):
     flipped = bytearray(members["leaves.eqx"])
     flipped[len(flipped) // 2] ^= 0xFF
     with pytest.raises(ec.ModelFileError, match="checksum"):
-        ec.load(write("flipped.eqc", leaves=bytes(flipped)))
+        ec.load(write("flipped.eqc", leaves=bytes(flipped)), classes=[Shunt])
     spec = json.loads(members["spec.json"])
     with pytest.raises(ec.ModelFileError, match="format"):
-        ec.load(write("future.eqc", spec=json.dumps({**spec, "format": 99})))
+        ec.load(write("future.eqc", spec=json.dumps({**spec, "format": 99})), classes=[Shunt])
     with pytest.raises(ec.ModelFileError, match="do not match the spec"):
         wrong = {**spec, "ncomp_per_branch": [n + 1 for n in spec["ncomp_per_branch"]]}
-        ec.load(write("wrong.eqc", spec=json.dumps(wrong)))
+        ec.load(write("wrong.eqc", spec=json.dumps(wrong)), classes=[Shunt])
     (tmp_path / "truncated.eqc").write_bytes(path.read_bytes()[:100])
     with pytest.raises(ec.ModelFileError, match="not a readable"):
         ec.load(tmp_path / "truncated.eqc")
@@ -119,4 +120,71 @@ def test_a_failed_save_keeps_the_previous_file(tmp_path):
         ec.save(path, eqx.nn.Linear(2, 2, key=jax.random.key(0)))
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.eqc"]  # no temporary left
-    assert float(jnp.max(ec.load(path).radius)) == float(jnp.max(cell.radius))
+    assert float(jnp.max(ec.load(path, classes=[Shunt]).radius)) == float(jnp.max(cell.radius))
+
+
+def _network_file(tmp_path, rename):
+    """A saved network whose spec names the classes that `rename` maps to."""
+    path = tmp_path / "net.eqc"
+    ec.save(path, _network())
+    with zipfile.ZipFile(path) as z:
+        spec, leaves = json.loads(z.read("spec.json")), z.read("leaves.eqx")
+    for entry in spec["channels"] + spec["network"]["connections"]:
+        entry["class"] = rename.get(entry["class"], entry["class"])
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("spec.json", json.dumps(spec))
+        z.writestr("leaves.eqx", leaves)
+    return path
+
+
+def test_load_imports_nothing_the_file_names(tmp_path, monkeypatch):
+    # A planted module, importable from sys.path, whose import would write a sentinel.
+    sentinel = tmp_path / "sentinel"
+    planted = tmp_path / "planted_eqcable_module.py"
+    planted.write_text(
+        f"open({str(sentinel)!r}, 'w').write('ran')\n"
+        "import eqcable\n"
+        "class Evil(eqcable.IonotropicSynapse):\n"
+        "    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = "eqcable.synapses.ionotropic.IonotropicSynapse"
+    path = _network_file(tmp_path, {name: "planted_eqcable_module.Evil"})
+    with pytest.raises(ec.ModelFileError, match="planted_eqcable_module.Evil"):
+        ec.load(path)
+    assert not sentinel.exists()
+    assert "planted_eqcable_module" not in sys.modules
+    # Even a name inside eqcable's own package is looked up, never imported.
+    path = _network_file(tmp_path, {name: "eqcable.not_a_module.IonotropicSynapse"})
+    with pytest.raises(ec.ModelFileError, match="not_a_module"):
+        ec.load(path)
+    assert "eqcable.not_a_module" not in sys.modules
+
+
+def test_user_classes_are_passed_explicitly(tmp_path):
+    path = tmp_path / "model.eqc"
+    ec.save(path, _model())
+    with pytest.raises(ec.ModelFileError, match=r"test_io.Shunt.*classes=\[TheClass\]"):
+        ec.load(path)
+    with pytest.raises(TypeError, match="AbstractChannel"):
+        ec.load(path, classes=[int])
+    # Passed from another module (e.g. saved in a notebook): matched by its name.
+    spec = json.loads(zipfile.ZipFile(path).read("spec.json"))
+    assert [c["class"] for c in spec["channels"]] == ["eqcable.channels.hh.HH", "test_io.Shunt"]
+    with zipfile.ZipFile(path) as z:
+        leaves = z.read("leaves.eqx")
+    spec["channels"][1]["class"] = "__main__.Shunt"
+    with zipfile.ZipFile(tmp_path / "main.eqc", "w") as z:
+        z.writestr("spec.json", json.dumps(spec))
+        z.writestr("leaves.eqx", leaves)
+    loaded = ec.load(tmp_path / "main.eqc", classes=[Shunt])
+    assert type(loaded.channels[1]) is Shunt
+
+
+def test_save_names_the_missing_folder(tmp_path):
+    missing = tmp_path / "no" / "such" / "folder"
+    with pytest.raises(FileNotFoundError, match=str(missing)):
+        ec.save(missing / "model.eqc", _model())
+    with pytest.raises(IsADirectoryError, match=str(tmp_path)):
+        ec.save(tmp_path, _model())
+    assert list(tmp_path.iterdir()) == []

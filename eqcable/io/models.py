@@ -4,7 +4,7 @@ The file is a zip archive with two members:
 
 - ``spec.json``: what the model *is*: the eqcable version and file-format version, the
   module class, the tree (compartments per branch, parents, attachment positions, SWC
-  types), the channels (their classes, by import path), the names of the states, the
+  types), the channels and synapses (their classes, by name), the names of the states, the
   shapes of stimuli, recordings and trainables, the float type, the units, and a SHA-256
   checksum of the leaves;
 - ``leaves.eqx``: every array, written by `eqx.tree_serialise_leaves`.
@@ -13,16 +13,21 @@ Loading rebuilds an empty model from the spec and fills it with the saved arrays
 loaded model equals the saved one exactly. Files are written atomically (a temporary file
 renamed into place), so an interrupted save never leaves a half-written file where a good
 one was.
+
+Loading never runs code named by the file. A model file is data shared between people, so
+`load` only *looks up* the mechanism classes the spec names: among eqcable's own channels
+and synapses, and among the classes the caller passes in ``classes=``. It imports nothing;
+a file that names any other class is refused with a `ModelFileError`.
 """
 
 import dataclasses
 import hashlib
-import importlib
 import io
 import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import equinox as eqx
@@ -69,8 +74,36 @@ def _version() -> str:
     return __version__
 
 
-def _class_path(obj) -> str:
-    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+def _class_path(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _subclasses(base: type) -> list[type]:
+    found, todo = [], list(base.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def _known_classes(classes: Iterable[type]) -> dict[str, type]:
+    """The mechanism classes a model file may name: eqcable's own channels and synapses,
+    and `classes`, by their ``module.qualname``."""
+    classes = list(classes)
+    for cls in classes:
+        if not (isinstance(cls, type) and issubclass(cls, (AbstractChannel, AbstractSynapse))):
+            raise TypeError(
+                f"load(classes=...) takes channel and synapse classes (subclasses of "
+                f"AbstractChannel or AbstractSynapse), got {cls!r}."
+            )
+    own = [
+        cls
+        for base in (AbstractChannel, AbstractSynapse)
+        for cls in _subclasses(base)
+        if cls.__module__.split(".")[0] == "eqcable"
+    ]
+    return {_class_path(cls): cls for cls in own + classes}
 
 
 def _static_fields(obj) -> dict:
@@ -88,7 +121,7 @@ def _network_spec(net: Network) -> dict:
         "connections": [
             {
                 "name": c.synapse.name,
-                "class": _class_path(c.synapse),
+                "class": _class_path(type(c.synapse)),
                 "static": _static_fields(c.synapse),
                 "delay": list(c.delay),
                 "states": list(c.states),
@@ -111,7 +144,7 @@ def _spec(module: AbstractModule, leaves_digest: str) -> dict:
         "branch_parent_x": list(module.branch_parent_x),
         "branch_types": list(module.branch_types),
         "channels": [
-            {"name": ch.name, "class": _class_path(ch), "static": _static_fields(ch)}
+            {"name": ch.name, "class": _class_path(type(ch)), "static": _static_fields(ch)}
             for ch in module.channels
         ],
         "network": network,
@@ -141,7 +174,16 @@ def save(path: str | os.PathLike, module: AbstractModule) -> None:
     leaves = buffer.getvalue()
     spec = _spec(module, hashlib.sha256(leaves).hexdigest())
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            f"cannot save {path}: the folder {path.parent} does not exist (create it first)."
+        )
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot save to {path}: it is a folder; give a file name.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise type(e)(e.errno, f"cannot save {path}: cannot write into {path.parent}") from e
     try:
         with os.fdopen(fd, "wb") as f:
             with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -155,17 +197,25 @@ def save(path: str | os.PathLike, module: AbstractModule) -> None:
         raise
 
 
-def _template(entry: dict, base: type, size: int, dtype, path):
-    """A mechanism of the class named in `entry`, every parameter ``size`` zeros."""
-    module_name, _, qualname = entry["class"].rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_name), qualname)
-    except (ImportError, AttributeError) as e:
+def _template(entry: dict, base: type, size: int, dtype, path, known: dict[str, type]):
+    """A mechanism of the class named in `entry` (looked up in `known`, never imported),
+    every parameter ``size`` zeros."""
+    name = entry.get("class")
+    cls = known.get(name) if isinstance(name, str) else None
+    if cls is None and isinstance(name, str):
+        # A class saved from one module (e.g. a notebook's __main__) and passed from
+        # another: accept it when exactly one passed class has that qualified name.
+        qualname = name.rpartition(".")[2]
+        same = {c for p, c in known.items() if p.rpartition(".")[2] == qualname}
+        same = [c for c in same if c.__module__.split(".")[0] != "eqcable"]
+        cls = same[0] if len(same) == 1 else None
+    if cls is None:
         raise ModelFileError(
-            f"{path}: class {entry['class']} cannot be imported ({e}); import the module "
-            "that defines it before loading."
-        ) from None
-    if not (isinstance(cls, type) and issubclass(cls, base)):
+            f"{path}: the file names the class {name!r}, which is neither one of eqcable's "
+            "channels or synapses nor a class passed to load(); if you trust the file and "
+            "have that class, pass it: load(path, classes=[TheClass]). Nothing was imported."
+        )
+    if not issubclass(cls, base):
         raise ModelFileError(f"{path}: {entry['class']} is not an {base.__name__}.")
     try:
         template = cls(**entry.get("static", {}))
@@ -174,14 +224,14 @@ def _template(entry: dict, base: type, size: int, dtype, path):
     return jax.tree.map(lambda _: jnp.zeros((size,), dtype), template)
 
 
-def _network_fields(spec: dict, dtype, path) -> dict:
+def _network_fields(spec: dict, dtype, path, known: dict[str, type]) -> dict:
     net = spec["network"]
     groups = []
     for entry in net["connections"]:
         n = len(entry["delay"])
         groups.append(
             Connections(
-                synapse=_template(entry, AbstractSynapse, n, dtype, path),
+                synapse=_template(entry, AbstractSynapse, n, dtype, path, known),
                 pre=jnp.zeros((n,), jnp.int32),
                 post=jnp.zeros((n,), jnp.int32),
                 states={s: jnp.zeros((n,), dtype) for s in entry["states"]},
@@ -197,13 +247,13 @@ def _network_fields(spec: dict, dtype, path) -> dict:
     )
 
 
-def _skeleton(spec: dict, path) -> AbstractModule:
+def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
     """An empty model with the structure the spec describes (values to be filled in)."""
     dtype = jnp.dtype(spec["dtype"])
     ncomp = sum(spec["ncomp_per_branch"])
     zeros = lambda *shape: jnp.zeros(shape, dtype)  # noqa: E731
     index = lambda k: jnp.zeros((k,), jnp.int64 if jax.config.jax_enable_x64 else jnp.int32)  # noqa: E731
-    channels = [_template(e, AbstractChannel, ncomp, dtype, path) for e in spec["channels"]]
+    channels = [_template(e, AbstractChannel, ncomp, dtype, path, known) for e in spec["channels"]]
     fields = dict(
         ncomp_per_branch=tuple(spec["ncomp_per_branch"]),
         branch_parents=tuple(spec["branch_parents"]),
@@ -229,17 +279,33 @@ def _skeleton(spec: dict, path) -> AbstractModule:
         ),
     )
     if spec["class"] == "Network":
-        fields.update(_network_fields(spec, dtype, path))
+        fields.update(_network_fields(spec, dtype, path, known))
     return new_module(_CLASSES[spec["class"]], fields)
 
 
-def load(path: str | os.PathLike) -> AbstractModule:
+def load(path: str | os.PathLike, classes: Iterable[type] = ()) -> AbstractModule:
     """Load a model saved with `save`, exactly as it was saved.
 
+    Loading never imports a module or runs code named by the file: the channel and
+    synapse classes the file names are looked up among eqcable's own and among
+    `classes`.
+
+    **Arguments:**
+
+    - `path`: the model file.
+    - `classes`: your own channel and synapse classes (subclasses of `AbstractChannel` or
+      `AbstractSynapse`) that the model uses, e.g. ``load(path, classes=[MyChannel])``.
+      A class is matched by its module and qualified name as saved; failing that, by its
+      qualified name alone when exactly one of `classes` has it (a class saved from a
+      notebook and loaded from a module).
+
     **Raises:** `ModelFileError` (a `ValueError`) if the file is not an eqcable model,
-    is corrupt (checksum), comes from an unknown format version, or its arrays do not
-    match its spec; `FileNotFoundError` if there is no such file.
+    is corrupt (checksum), comes from an unknown format version, names a class that is
+    neither eqcable's nor in `classes`, or its arrays do not match its spec;
+    `FileNotFoundError` if there is no such file; `TypeError` if `classes` holds
+    something that is not a channel or synapse class.
     """
+    known = _known_classes(classes)
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as z:
@@ -258,15 +324,17 @@ def load(path: str | os.PathLike) -> AbstractModule:
         raise ModelFileError(
             f"{path}: the saved arrays do not match their checksum (corrupt file)."
         )
-    if spec.get("class") not in _CLASSES:
+    if not isinstance(spec.get("class"), str) or spec["class"] not in _CLASSES:
         raise ModelFileError(f"{path}: unknown module class {spec.get('class')!r}.")
+    if spec.get("dtype") not in ("float32", "float64"):
+        raise ModelFileError(f"{path}: unknown float type {spec.get('dtype')!r}.")
     if jnp.dtype(spec["dtype"]) != jnp.result_type(float):
         raise ModelFileError(
             f"{path} holds {spec['dtype']} values but JAX is set to {jnp.result_type(float)}; "
             "set jax_enable_x64 accordingly before loading."
         )
     try:
-        skeleton = _skeleton(spec, path)
+        skeleton = _skeleton(spec, path, known)
         return eqx.tree_deserialise_leaves(io.BytesIO(leaves), skeleton)
     except ModelFileError:
         raise

@@ -87,3 +87,20 @@ def test_bad_checkpoints_are_refused(tmp_path):
     path.write_bytes(path.read_bytes()[:50])
     with pytest.raises(ValueError, match="not a readable"):
         ec.fit(loss, u0, optax.adam(0.01), 4, checkpoint=path, progress=False)
+
+
+def test_a_checkpoint_into_a_missing_folder_is_refused_before_any_step(tmp_path):
+    loss, u0, _, _ = _problem()
+    steps = []
+    missing = tmp_path / "runs" / "today"
+    with pytest.raises(FileNotFoundError, match=str(missing)):
+        ec.fit(
+            loss,
+            u0,
+            optax.adam(0.01),
+            3,
+            checkpoint=missing / "fit.ckpt",
+            progress=False,
+            callback=lambda step, value: steps.append(step),
+        )
+    assert steps == []

@@ -1,11 +1,7 @@
 """A fitting loop users can read: optax steps, a progress bar, and checkpoints to resume from."""
 
-import hashlib
 import io
-import json
 import os
-import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -14,7 +10,10 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from ..io.archive import check_folder, read_archive, write_archive
+
 _FORMAT = 1
+_STATE = "state.json"
 
 
 class FitResult(NamedTuple):
@@ -31,38 +30,12 @@ class FitResult(NamedTuple):
 def _save_checkpoint(path: Path, params, opt_state, step, history, key) -> None:
     buffer = io.BytesIO()
     eqx.tree_serialise_leaves(buffer, (params, opt_state, key))
-    leaves = buffer.getvalue()
-    state = {
-        "format": _FORMAT,
-        "step": step,
-        "history": history,
-        "leaves_sha256": hashlib.sha256(leaves).hexdigest(),
-    }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w") as z:
-                z.writestr("state.json", json.dumps(state))
-                z.writestr("leaves.eqx", leaves)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # atomic: the previous checkpoint stays until this one is whole
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    state = {"format": _FORMAT, "step": step, "history": history}
+    write_archive(path, _STATE, state, buffer.getvalue())
 
 
 def _load_checkpoint(path: Path, like):
-    try:
-        with zipfile.ZipFile(path) as z:
-            state = json.loads(z.read("state.json"))
-            leaves = z.read("leaves.eqx")
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path} is not a readable fit checkpoint ({e}).") from None
-    if state.get("format") != _FORMAT:
-        raise ValueError(f"{path}: unknown checkpoint format {state.get('format')!r}.")
-    if hashlib.sha256(leaves).hexdigest() != state.get("leaves_sha256"):
-        raise ValueError(f"{path}: the checkpoint's arrays do not match their checksum.")
+    state, leaves = read_archive(path, _STATE, _FORMAT, ValueError, "fit checkpoint")
     try:
         params, opt_state, key = eqx.tree_deserialise_leaves(io.BytesIO(leaves), like)
     except Exception as e:
@@ -110,7 +83,9 @@ def fit(
 
     **Returns:** a [`eqcable.FitResult`][].
 
-    **Raises:** `ValueError` if `checkpoint` is unreadable, corrupt, or from another fit.
+    **Raises:** `ValueError` if `checkpoint` is unreadable, corrupt, or from another fit;
+    `FileNotFoundError` naming the folder if `checkpoint`'s folder does not exist (checked
+    before the first step, so no work is lost).
     """
     if not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be an int >= 0, got {steps!r}.")
@@ -119,7 +94,7 @@ def fit(
     opt_state = optimiser.init(params)
     key_data = None if key is None else jnp.asarray(key)
     step, history = 0, []
-    path = None if checkpoint is None else Path(checkpoint)
+    path = None if checkpoint is None else check_folder(checkpoint)
     if path is not None and path.exists():
         params, opt_state, key_data, step, history = _load_checkpoint(
             path, (params, opt_state, key_data)

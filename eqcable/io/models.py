@@ -21,14 +21,9 @@ a file that names any other class is refused with a `ModelFileError`.
 """
 
 import dataclasses
-import hashlib
 import io
-import json
 import os
-import tempfile
-import zipfile
 from collections.abc import Iterable
-from pathlib import Path
 
 import equinox as eqx
 import jax
@@ -45,8 +40,10 @@ from ..modules.compartment import Compartment
 from ..modules.network import Connections, Network
 from ..synapses.base import AbstractSynapse
 from ..synapses.inputs import SpikeTrain
+from .archive import check_folder, read_archive, write_archive
 
 FORMAT = 1
+SPEC = "spec.json"
 _CLASSES = {"Compartment": Compartment, "Branch": Branch, "Cell": Cell, "Network": Network}
 UNITS = {
     "radius": "um",
@@ -132,7 +129,7 @@ def _network_spec(net: Network) -> dict:
     }
 
 
-def _spec(module: AbstractModule, leaves_digest: str) -> dict:
+def _spec(module: AbstractModule) -> dict:
     network = _network_spec(module) if isinstance(module, Network) else None
     return {
         "format": FORMAT,
@@ -153,48 +150,26 @@ def _spec(module: AbstractModule, leaves_digest: str) -> dict:
         "recordings": [[r.name, int(r.indices.shape[0])] for r in module.recordings],
         "trainables": [[t.name, t.shared, int(t.indices.shape[0])] for t in module.trainables],
         "units": UNITS,
-        "leaves_sha256": leaves_digest,
     }
 
 
 def save(path: str | os.PathLike, module: AbstractModule) -> None:
     """Save `module` (its structure, values, stimuli, recordings and trainables) to `path`.
 
-    The write is atomic: the file appears complete or not at all.
+    The write is atomic: the file appears complete or not at all, and a file already at
+    `path` stays as it was until the new one is whole.
 
     **Raises:** `TypeError` if `module` is not a `Compartment`, `Branch`, `Cell` or
-    `Network`.
+    `Network`; `FileNotFoundError` naming the folder if `path`'s folder does not exist.
     """
     if type(module) not in _CLASSES.values():
         raise TypeError(
             f"save() expects a Compartment, Branch, Cell or Network, got {type(module)}."
         )
+    path = check_folder(path)
     buffer = io.BytesIO()
     eqx.tree_serialise_leaves(buffer, module)
-    leaves = buffer.getvalue()
-    spec = _spec(module, hashlib.sha256(leaves).hexdigest())
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(
-            f"cannot save {path}: the folder {path.parent} does not exist (create it first)."
-        )
-    if path.is_dir():
-        raise IsADirectoryError(f"cannot save to {path}: it is a folder; give a file name.")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as e:
-        raise type(e)(e.errno, f"cannot save {path}: cannot write into {path.parent}") from e
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
-                z.writestr("spec.json", json.dumps(spec, indent=1))
-                z.writestr("leaves.eqx", leaves)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_archive(path, SPEC, _spec(module), buffer.getvalue())
 
 
 def _template(entry: dict, base: type, size: int, dtype, path, known: dict[str, type]):
@@ -306,24 +281,7 @@ def load(path: str | os.PathLike, classes: Iterable[type] = ()) -> AbstractModul
     something that is not a channel or synapse class.
     """
     known = _known_classes(classes)
-    path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as z:
-            spec = json.loads(z.read("spec.json"))
-            leaves = z.read("leaves.eqx")
-    except FileNotFoundError:
-        raise
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as e:
-        raise ModelFileError(f"{path} is not a readable eqcable model file ({e}).") from None
-    found = spec.get("format") if isinstance(spec, dict) else None
-    if found != FORMAT:
-        raise ModelFileError(
-            f"{path}: unknown model file format {found!r} (this eqcable reads format {FORMAT})."
-        )
-    if hashlib.sha256(leaves).hexdigest() != spec.get("leaves_sha256"):
-        raise ModelFileError(
-            f"{path}: the saved arrays do not match their checksum (corrupt file)."
-        )
+    spec, leaves = read_archive(path, SPEC, FORMAT, ModelFileError, "eqcable model file")
     if not isinstance(spec.get("class"), str) or spec["class"] not in _CLASSES:
         raise ModelFileError(f"{path}: unknown module class {spec.get('class')!r}.")
     if spec.get("dtype") not in ("float32", "float64"):

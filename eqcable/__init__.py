@@ -17,7 +17,7 @@ from .fitting import (
     sharded_vmap as sharded_vmap,
     unconstrain as unconstrain,
 )
-from .integrate import integrate as integrate
+from .integrate import Float32Warning as Float32Warning, integrate as integrate
 from .io import ModelFileError as ModelFileError, load as load, save as save
 from .modules import (
     AbstractModule as AbstractModule,

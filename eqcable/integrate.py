@@ -9,6 +9,8 @@ by exponential Euler at the new voltage. Recordings are taken after each step, a
 
 import functools
 import math
+import sys
+import warnings
 
 import equinox as eqx
 import jax
@@ -20,6 +22,63 @@ from .solvers.stepping import AbstractStepper, BackwardEuler, axial_diagonal, vo
 from .solvers.tree_solve import AbstractTreeSolver, SequentialSolve
 from .stimuli import check_time
 from .synapses.wiring import delay_steps, prepare_synapses, synaptic_currents
+
+
+class Float32Warning(UserWarning):
+    """Warned (once per process) when `integrate` runs in single precision.
+
+    JAX computes in float32 unless ``jax_enable_x64`` is set, and eqcable then simulates in
+    float32: voltages stay close to float64's, but gradients can be several percent off
+    (see "Precision" in the performance notes). Enable float64 first thing in a program,
+    before building any module:
+
+    ```python
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    ```
+
+    To silence it, ``warnings.simplefilter("ignore", eqcable.Float32Warning)``.
+    """
+
+
+# Once per process (see `_warn_if_single_precision` for the registry). A user's own filter
+# for this category (added later, so placed in front) takes precedence.
+warnings.filterwarnings("once", category=Float32Warning)
+
+_FLOAT32_MESSAGE = (
+    "eqcable.integrate is simulating in {dtype} because jax_enable_x64 is off. Voltages "
+    "stay within about 1e-2 mV of float64, but gradients can be off by percents (10% for "
+    "`length` in the README example). For float64, call "
+    "`jax.config.update('jax_enable_x64', True)` at the start of the program, before "
+    "building any module."
+)
+
+
+def _is_library(frame) -> bool:
+    return frame.f_globals.get("__name__", "").partition(".")[0] in ("eqcable", "equinox")
+
+
+def _warn_if_single_precision(module: AbstractModule) -> None:
+    dtype = jnp.result_type(module.v)
+    if jnp.finfo(dtype).bits >= 64:
+        return
+    # Attribute the warning to the first caller outside eqcable (and outside equinox's
+    # bound-method wrapper): the user's `cell.integrate(...)`, also when traced under jit.
+    frame = sys._getframe(1)
+    while frame.f_back is not None and _is_library(frame):
+        frame = frame.f_back
+    # One registry for every call site (this module's own, which `warnings` manages): with
+    # the caller's registry, as `warnings.warn` uses, CPython's "once" would mean once per
+    # calling module.
+    warnings.warn_explicit(
+        _FLOAT32_MESSAGE.format(dtype=dtype),
+        Float32Warning,
+        frame.f_code.co_filename,
+        frame.f_lineno,
+        module=frame.f_globals.get("__name__", "<string>"),
+        registry=globals().setdefault("__warningregistry__", {}),
+        module_globals=frame.f_globals,
+    )
 
 
 def integrate(
@@ -61,6 +120,10 @@ def integrate(
 
     It is jit-compiled once per module structure, `dt` and number of steps; new parameter
     values do not recompile. It composes with `eqx.filter_grad`, `eqx.filter_vmap`, `jax.jvp`.
+
+    **Precision:** it computes in the module's float type: float64 if ``jax_enable_x64``
+    was set when the module was built, else float32, with a `Float32Warning` (once per
+    process) since float32 gradients can be percents off (see "Precision" in the docs).
     """
     if not isinstance(module, AbstractModule):
         raise TypeError(
@@ -85,6 +148,7 @@ def integrate(
         delay_steps(group.delay, dt, group.synapse.name)  # whole steps, or a clear error
     if params is not None:
         module.check_params(params)  # clear errors before tracing
+    _warn_if_single_precision(module)
     segment = _segment_length(checkpoint_length, nsteps, module)
     return _simulate(module, params, float(dt), nsteps, solver, stepper, segment)
 

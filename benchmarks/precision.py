@@ -1,17 +1,22 @@
 """Float32 against float64 on the README's quick example: voltages and gradients.
 
-The quick example (three 4-compartment HH branches, a 0.5 nA step for 2 ms, 10 ms of
-0.025 ms steps, voltage recorded at two compartments), with the loss of the README,
-``mean(v)``, differentiated w.r.t. every geometric and HH conductance parameter (each one
-shared by all compartments). Each precision runs in its own process (``jax_enable_x64``
-must be set before anything else); the table compares float32 with the float64 run:
+The quick example (three 4-compartment HH branches, a 0.5 nA step for 2 ms into the
+last compartment of branch 1, 10 ms of 0.025 ms steps, voltage recorded at two
+compartments), with the loss of the README, ``mean(v)``, differentiated w.r.t. every
+geometric and HH conductance parameter (each one shared by all compartments). Each
+precision runs in its own process (``jax_enable_x64`` must be set before anything else);
+the table compares float32 with the float64 run:
 
     python benchmarks/precision.py
 
 prints the maximum voltage difference and, for every parameter, the float64 gradient, the
-float32 gradient and their relative difference.
+float32 gradient and their relative difference. Options change the example: a longer
+run with repetitive firing, for instance,
+
+    python benchmarks/precision.py --ncomp 40 --t-max 100 --duration 98
 """
 
+import argparse
 import json
 import subprocess
 import sys
@@ -27,8 +32,8 @@ PARAMS = (
 )
 
 
-def run(precision: str) -> dict:
-    """Simulate and differentiate the quick example in `precision`; plain Python results."""
+def run(precision: str, ncomp: int, t_max: float, duration: float) -> dict:
+    """Simulate and differentiate the example in `precision`; plain Python results."""
     import jax
 
     jax.config.update("jax_enable_x64", precision == "float64")
@@ -41,21 +46,18 @@ def run(precision: str) -> dict:
 
     warnings.simplefilter("ignore", ec.Float32Warning)
 
-    branch = ec.Branch(ec.Compartment(), ncomp=4)
+    branch = ec.Branch(ec.Compartment(), ncomp=ncomp)
     cell = ec.Cell([branch, branch, branch], parents=[-1, 0, 0])
     cell = cell.insert(ec.HH())
-    cell = (
-        cell.branch(1)
-        .comp(3)
-        .stimulate(ec.step_current(delay=1.0, duration=2.0, amplitude=0.5, dt=0.025, t_max=10.0))
-    )
+    stim = ec.step_current(delay=1.0, duration=duration, amplitude=0.5, dt=0.025, t_max=t_max)
+    cell = cell.branch(1).comp(ncomp - 1).stimulate(stim)
     cell = cell.branch(0).comp(0).record("v")
-    cell = cell.branch(2).comp(3).record("v")
+    cell = cell.branch(2).comp(ncomp - 1).record("v")
     for name in PARAMS:
         cell = cell.make_trainable(name)
     params = cell.params()
-    v = cell.integrate(params, t_max=10.0, dt=0.025)
-    grads = eqx.filter_grad(lambda p: cell.integrate(p, t_max=10.0).mean())(params)
+    v = cell.integrate(params, t_max=t_max, dt=0.025)
+    grads = eqx.filter_grad(lambda p: cell.integrate(p, t_max=t_max).mean())(params)
     return {
         "dtype": str(v.dtype),
         "v": np.asarray(v, dtype=np.float64).tolist(),
@@ -63,12 +65,14 @@ def run(precision: str) -> dict:
     }
 
 
-def measure() -> dict:
+def measure(args) -> dict:
     """Both precisions, each in a fresh process: ``{"float32": ..., "float64": ...}``."""
     out = {}
+    options = ["--ncomp", str(args.ncomp), "--t-max", str(args.t_max)]
+    options += ["--duration", str(args.duration)]
     for precision in ("float32", "float64"):
         result = subprocess.run(
-            [sys.executable, __file__, "--run", precision],
+            [sys.executable, __file__, "--run", precision, *options],
             capture_output=True,
             text=True,
             check=True,
@@ -82,9 +86,12 @@ def table(results: dict) -> str:
     import numpy as np
 
     f32, f64 = results["float32"], results["float64"]
-    dv = np.max(np.abs(np.asarray(f32["v"]) - np.asarray(f64["v"])))
+    v64 = np.asarray(f64["v"])
+    dv = np.max(np.abs(np.asarray(f32["v"]) - v64))
+    spikes = int(np.sum((v64[0, 1:] >= 0.0) & (v64[0, :-1] < 0.0)))
     lines = [
-        f"max |V32 - V64| over both recorded traces: {dv:.2e} mV (peak {np.max(f64['v']):.1f} mV)",
+        f"max |V32 - V64| over both recorded traces: {dv:.2e} mV "
+        f"(peak {v64.max():.1f} mV, {spikes} spike(s) at the first recording)",
         "",
         "| gradient of mean(v) w.r.t. | float64 | float32 | relative error |",
         "|---|---:|---:|---:|",
@@ -97,7 +104,13 @@ def table(results: dict) -> str:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--run":
-        print(json.dumps(run(sys.argv[2])))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ncomp", type=int, default=4, help="compartments per branch (4)")
+    parser.add_argument("--t-max", type=float, default=10.0, help="simulated time, ms (10)")
+    parser.add_argument("--duration", type=float, default=2.0, help="current step, ms (2)")
+    parser.add_argument("--run", choices=("float32", "float64"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        print(json.dumps(run(args.run, args.ncomp, args.t_max, args.duration)))
     else:
-        print(table(measure()))
+        print(table(measure(args)))

@@ -217,3 +217,27 @@ def test_max_length_nseg():
     assert max_length_nseg(100.0, 10.0) == 10
     with pytest.raises(ValueError):
         max_length_nseg(10.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(d_lambda=0.0), "d_lambda"),
+        (dict(d_lambda=math.nan), "d_lambda"),
+        (dict(frequency=0.0), "frequency"),
+        (dict(ra=-1.0), "ra"),
+        (dict(cm=-1.0), "cm"),
+        (dict(cm=math.inf), "cm"),
+        (dict(d_lambda=1e-320), "no finite number"),
+    ],
+)
+def test_d_lambda_nseg_refuses_parameters_without_a_count(kwargs, words):
+    arc, diam = np.array([0.0, 100.0]), np.ones(2)
+    args = dict(ra=RA, cm=1.0, d_lambda=0.1, frequency=100.0) | kwargs
+    with pytest.raises(ValueError, match=words):
+        d_lambda_nseg(arc, diam, **args)
+
+
+def test_max_length_nseg_refuses_an_infinite_count():
+    with pytest.raises(ValueError, match="no finite number"):
+        max_length_nseg(1e300, 1e-300)

@@ -26,6 +26,15 @@ SMALL = [
     "variable_radiuses_multi_branch",
     "interrupted_soma",
 ]
+# Unusual files that NEURON loads: each gives one warning, naming this line, with these words.
+UNUSUAL = {
+    "zero_length_two_point_section": (7, "zero length"),
+    "sample_id_zero": (2, "sample id 0"),
+    "root_not_soma": (2, "not a soma"),
+    "no_soma": (2, "no soma"),
+    "unknown_type_42": (6, "42 (dend_42"),
+    "one_point_section": (6, "single 3-D point"),
+}
 RA, CM, DT, T_MAX = 123.0, 1.1, 0.025, 6.0
 
 
@@ -66,6 +75,10 @@ def _segments(cell, swc_map, sections):
 @pytest.mark.parametrize("name", SMALL + REAL)
 def test_geometry_equals_neuron(name):
     cell, swc_map = _load(name, ec.DLambda(d_lambda=0.05))
+    _assert_geometry_equals_neuron(name, cell, swc_map)
+
+
+def _assert_geometry_equals_neuron(name, cell, swc_map):
     sections = _neuron_cell(MORPHOLOGIES / f"{name}.swc")
     try:
         assert set(sections) == set(swc_map.section_names)
@@ -93,6 +106,35 @@ def test_geometry_equals_neuron(name):
         _clear_neuron()
 
 
+@pytest.mark.parametrize("ncomp", [3, ec.DLambda(d_lambda=0.05)], ids=["3", "dlambda"])
+@pytest.mark.parametrize("name", UNUSUAL)
+def test_unusual_file_warns_once_and_equals_neuron(name, ncomp):
+    path = MORPHOLOGIES / f"{name}.swc"
+    line, words = UNUSUAL[name]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cell, swc_map = ec.read_swc(
+            path, ncomp, axial_resistivity=RA, capacitance=CM, return_map=True
+        )
+    assert [w.category for w in caught] == [ec.morphology.swc.UnusualMorphologyWarning]
+    message = str(caught[0].message)
+    assert message.startswith(f"{path}, line {line}, sample ") and words in message
+    _assert_geometry_equals_neuron(name, cell, swc_map)
+    # The sections hang where NEURON's hang.
+    sections = _neuron_cell(path)
+    try:
+        for b, n in enumerate(swc_map.section_names):
+            p = cell.branch_parents[b]
+            parent = sections[n].parentseg()
+            if p < 0:
+                assert parent is None
+            else:
+                assert parent.sec.name() == swc_map.section_names[p]
+                assert parent.x == cell.branch_parent_x[b]
+    finally:
+        _clear_neuron()
+
+
 def _tips(cell, count):
     ends = np.cumsum(cell.ncomp_per_branch) - 1
     parents = set(cell.branch_parents)
@@ -101,7 +143,7 @@ def _tips(cell, count):
 
 
 @pytest.mark.parametrize("variant", ["hh", "hh_soma_passive_dendrites"])
-@pytest.mark.parametrize("name", REAL + SMALL)
+@pytest.mark.parametrize("name", REAL + SMALL + list(UNUSUAL))
 def test_voltage_traces_equal_neuron(name, variant):
 
     # Real cells with NEURON's d_lambda rule; the tiny edge-case files with 3 per section

@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 from helpers import MORPHOLOGIES, swc_files
 
+from eqcable.morphology.import3d import import3d_sections
 from eqcable.morphology.sections import unbranched_sections
 from eqcable.morphology.swc import (
     CycleError,
     DuplicateIdError,
     EmptyFileError,
+    GeometryError,
     InvalidIdError,
     LikelyNanometresWarning,
     MalformedLineError,
@@ -28,6 +30,7 @@ from eqcable.morphology.swc import (
     ParentAfterChildError,
     SwcSamples,
     UnknownTypeError,
+    UnusualMorphologyWarning,
     read_swc_samples,
     write_swc,
 )
@@ -442,3 +445,102 @@ def test_sections_equal_neuron_import3d(tmp_path, name):
         for s in unbranched_sections(read_swc_samples(path))
     ]
     assert ours == _neuron_sections(path)
+
+
+# ------------------------------------------------------------------------------------
+# Fields Python's float reads but SWC does not; NEURON's Import3d layer
+
+
+@pytest.mark.parametrize("field", ["1_0", "\u0663", "1\u00b75"])
+def test_only_plain_ascii_numbers_are_numbers(field):
+    with pytest.raises(NonNumericFieldError, match="not a number") as info:
+        read_swc_samples(HEAD + f"4 3 0 {field} 0 1 3\n")
+    assert (info.value.line, info.value.sample_id) == (5, 4)
+
+
+def _import3d(text):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sections = import3d_sections(read_swc_samples(text))
+    return sections, [str(w.message) for w in caught if w.category is UnusualMorphologyWarning]
+
+
+@pytest.mark.parametrize(
+    "text, line, sample_id, words",
+    [
+        # NEURON keeps a zero-length root (it reports L = 1e-9 µm) and a zero-length
+        # section of three points; eqcable cannot build either.
+        ("1 1 0 0 0 5 -1\n2 1 0 0 0 3 1\n3 3 0 9 0 1 2\n", 1, 1, "soma[0] (lines 1-2)"),
+        ("1 1 0 0 0 5 -1\n2 1 9 0 0 5 1\n3 3 9 0 0 1 2\n4 3 9 0 0 2 3\n", 3, 3, "(lines 2-4) has"),
+        # Beyond single precision, in which NEURON stores 3-D points.
+        (HEAD + "4 3 0 1e39 0 1 3\n", 5, 4, "coordinate is beyond the single-precision"),
+        (HEAD + "4 3 0 15 0 1e-46 3\n", 5, 4, "rounds to 0"),
+        (HEAD + "4 3 0 15 0 1e300 3\n", 5, 4, "diameter 2e+300 µm is beyond"),
+        ("1 3 -3e38 0 0 1 -1\n2 3 3e38 0 0 1 1\n", 1, 1, "longer than single precision"),
+    ],
+)
+def test_geometry_neuron_cannot_hold_is_an_error(text, line, sample_id, words):
+    with pytest.raises(GeometryError) as info:
+        _import3d(text)
+    e = info.value
+    assert isinstance(e, MorphologyError)
+    assert (e.path, e.line, e.sample_id) == ("<string>", line, sample_id)
+    assert words in str(e)
+
+
+def test_rules_beyond_neuron_nseg_limit_are_errors():
+    import eqcable as ec
+
+    text = "1 1 0 0 0 5 -1\n2 1 0 5 0 5 1\n3 3 0 4e4 0 1e-4 2\n"  # λ(100 Hz) = 4 µm
+    with pytest.raises(GeometryError, match="32767") as info:
+        ec.read_swc(text, ec.DLambda())
+    assert (info.value.line, info.value.sample_id) == (3, 3)
+    with pytest.raises(GeometryError, match="dend\\[0\\] 39995 compartments"):
+        ec.read_swc(text, ec.MaxLength(1.0))
+    assert ec.read_swc(text, 3).ncomp == 6  # an explicit count is the user's choice
+
+
+def test_geometry_beyond_jax_single_precision_is_an_error_there():
+    import jax
+
+    import eqcable as ec
+
+    text = "1 1 0 0 0 5 -1\n2 1 0 1.2 0 1e-45 1\n3 3 0 5 0 1 2\n"
+    cell = ec.read_swc(text)  # in float64 the soma's tiny end is a huge resistance factor
+    assert np.all(np.isfinite(cell.r_distal_scale)) and np.max(cell.r_distal_scale) > 1e40
+    with jax.enable_x64(False), pytest.raises(GeometryError, match="float32") as info:
+        ec.read_swc(text)
+    assert (info.value.line, info.value.sample_id) == (2, 2)
+
+
+def test_unusual_files_warn_once_per_kind():
+    # Types other than 1-4: one warning listing them all, at the first.
+    text = "1 1 0 0 0 5 -1\n2 0 0 5 0 1 1\n3 5 0 10 0 1 2\n4 42 0 15 0 1 3\n5 0 0 20 0 1 4\n"
+    sections, messages = _import3d(text)
+    names = ["soma[0]", "dend_0[0]", "dend_5[0]", "dend_42[0]", "dend_0[1]"]
+    assert [s.name for s in sections] == names
+    (message,) = messages
+    assert message.startswith("<string>, line 2, sample 2: SWC types other than")
+    assert "0 (dend_0, first on line 2), 5 (dend_5, first on line 3), 42 (dend_42" in message
+    # Ids out of increasing order (NEURON 9.0.2's Import3d stops with an error on these).
+    _, messages = _import3d("1 1 0 0 0 5 -1\n3 3 0 5 0 1 1\n2 3 0 -5 0 1 1\n")
+    (message,) = messages
+    assert message.startswith("<string>, line 3, sample 2: id 2 follows id 3")
+    # From an array, the warning names the row.
+    rows = read_swc_samples("0 3 0 0 0 1 -1\n1 3 0 5 0 1 0\n").as_array()
+    with pytest.warns(UnusualMorphologyWarning) as record:
+        import3d_sections(read_swc_samples(rows))
+    assert sorted(str(w.message).split(":")[0] for w in record) == [
+        "<array>, row 0, sample 0",
+        "<array>, row 0, sample 0",
+    ]
+
+
+def test_import3d_needs_one_tree():
+    samples = read_swc_samples(
+        "1 1 0 0 0 1 -1\n2 1 1 0 0 1 1\n3 1 2 0 0 1 -1\n", allow_multiple_roots=True
+    )
+    with pytest.raises(MultipleRootsError, match="exactly one root"):
+        import3d_sections(samples)
+    with pytest.raises(ParentAfterChildError, match="<string>, line 2, sample 2"):
+        unbranched_sections(samples._replace(parent_index=np.array([-1, 2, 0])))

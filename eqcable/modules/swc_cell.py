@@ -7,9 +7,11 @@ from typing import NamedTuple
 import equinox as eqx
 import numpy as np
 
+from ..morphology.errors import GeometryError
 from ..morphology.geometry import d_lambda_nseg, max_length_nseg, pt3d_arc_lengths
-from ..morphology.import3d import Import3dSection, import3d_sections
-from ..morphology.swc import SwcSamples, read_swc_samples, write_swc
+from ..morphology.import3d import Import3dSection, _location, import3d_sections
+from ..morphology.swc import SwcSamples, _raise, read_swc_samples, write_swc
+from ._arrays import float_dtype
 from ._build import fields_from_arrays, new_module
 from .branch import points_geometry
 from .cell import Cell
@@ -17,7 +19,8 @@ from .cell import Cell
 
 class DLambda(eqx.Module):
     """NEURON's d_lambda rule: compartments no longer than `d_lambda` of the AC length
-    constant at `frequency` (NEURON's ``fixnseg.hoc``; always an odd number).
+    constant at `frequency` (NEURON's ``fixnseg.hoc``; always an odd number, at most
+    NEURON's 32,767 per section).
 
     **Arguments:** `d_lambda` (fraction of λ, default 0.1), `frequency` (Hz, default 100).
     """
@@ -27,7 +30,8 @@ class DLambda(eqx.Module):
 
 
 class MaxLength(eqx.Module):
-    """Compartments no longer than `max_length` (µm): ``ceil(L / max_length)`` per branch."""
+    """Compartments no longer than `max_length` (µm): ``ceil(L / max_length)`` per branch,
+    at most NEURON's 32,767."""
 
     max_length: float
 
@@ -94,9 +98,15 @@ class SwcMap(NamedTuple):
         return self.section_names[b], (j + 0.5) / cell.ncomp_per_branch[b]
 
 
-def _ncomp(sections: list[Import3dSection], ncomp, ra: float, cm: float) -> list[int]:
+MAX_NSEG = 32767
+"""NEURON's largest ``nseg``: the most compartments `DLambda` or `MaxLength` give a section."""
+
+
+def _ncomp(
+    samples: SwcSamples, sections: list[Import3dSection], ncomp, ra: float, cm: float
+) -> list[int]:
     if isinstance(ncomp, DLambda):
-        return [
+        counts = [
             d_lambda_nseg(
                 pt3d_arc_lengths(s.xyz),
                 s.diam.astype(np.float32).astype(float),
@@ -107,10 +117,12 @@ def _ncomp(sections: list[Import3dSection], ncomp, ra: float, cm: float) -> list
             )
             for s in sections
         ]
+        return _within_nseg_limit(samples, sections, counts, "the d_lambda rule")
     if isinstance(ncomp, MaxLength):
-        return [
+        counts = [
             max_length_nseg(float(pt3d_arc_lengths(s.xyz)[-1]), ncomp.max_length) for s in sections
         ]
+        return _within_nseg_limit(samples, sections, counts, "MaxLength")
     if isinstance(ncomp, (int, np.integer)) and not isinstance(ncomp, bool):
         return [int(ncomp)] * len(sections)
     if isinstance(ncomp, Sequence) and not isinstance(ncomp, str):
@@ -122,6 +134,47 @@ def _ncomp(sections: list[Import3dSection], ncomp, ra: float, cm: float) -> list
     raise TypeError(
         f"ncomp must be an int, one int per section, DLambda(...) or MaxLength(...); got {ncomp!r}."
     )
+
+
+def _within_nseg_limit(samples, sections, counts, rule) -> list[int]:
+    problems = [
+        GeometryError(
+            f"{rule} gives section {s.name} {n} compartments, more than NEURON's limit of "
+            f"{MAX_NSEG} segments per section (is the file in µm?).",
+            **_location(samples, int(s.rows[0])),
+        )
+        for s, n in zip(sections, counts, strict=True)
+        if n > MAX_NSEG
+    ]
+    if problems:
+        _raise(problems, samples.source_name)
+    return counts
+
+
+def _check_representable(samples, sections, per_section) -> None:
+    """Every compartment's geometry must be finite and positive in JAX's float type: in
+    single precision (without ``jax_enable_x64``), a radius near 1e-45 µm gives an axial
+    resistance factor beyond its range."""
+    dtype = float_dtype()
+    problems = []
+    for s, geometry in zip(sections, per_section, strict=True):
+        with np.errstate(over="ignore", under="ignore"):
+            bad = [k for k, x in geometry.items() if not np.all(x.astype(dtype) > 0)]
+            bad += [k for k, x in geometry.items() if not np.all(np.isfinite(x.astype(dtype)))]
+        if bad:
+            own = s.point_rows >= 0
+            thinnest = int(s.point_rows[own][np.argmin(s.diam[own])])
+            problems.append(
+                GeometryError(
+                    f"the section {s.name} (radii {s.diam.min() / 2:g} to "
+                    f"{s.diam.max() / 2:g} µm, length {pt3d_arc_lengths(s.xyz)[-1]:g} µm, "
+                    f"thinnest here) gives compartments whose {', '.join(dict.fromkeys(bad))} "
+                    f"is 0 or infinite in {np.dtype(dtype).name}, JAX's float type.",
+                    **_location(samples, thinnest),
+                )
+            )
+    if problems:
+        _raise(problems, samples.source_name)
 
 
 def read_swc(
@@ -155,14 +208,27 @@ def read_swc(
     **Returns:** the `Cell` (and the `SwcMap` if `return_map`).
 
     **Raises:** a [`eqcable.morphology.swc.MorphologyError`][] subclass for a broken file,
-    naming the file, line and sample id; `ValueError` for a bad `ncomp`.
+    naming the file, line and sample id: the rules of
+    [`eqcable.morphology.swc.read_swc_samples`][], and a
+    [`eqcable.morphology.swc.GeometryError`][] for what NEURON would build but eqcable
+    cannot (a section of zero length that Import3d keeps, values beyond single precision,
+    `DLambda` or `MaxLength` giving a section more than 32,767 compartments);
+    `ValueError` or `TypeError` for a bad `ncomp`, `min_radius` or `DLambda` parameter;
+    `OSError` for a path that cannot be opened.
+
+    **Warns:** [`eqcable.morphology.swc.UnusualMorphologyWarning`][], naming the line, once
+    for each oddity NEURON's Import3d accepts and eqcable builds as it does: a sample id 0,
+    ids out of increasing order, no soma or a root that is not a soma, types other than
+    1-4, and each section Import3d removes (two points with the same x, y, z, or one
+    point); see [`eqcable.morphology.import3d`][].
     """
     samples = read_swc_samples(source, min_radius=min_radius)
     sections = import3d_sections(samples)
-    ncomps = _ncomp(sections, ncomp, axial_resistivity, capacitance)
+    ncomps = _ncomp(samples, sections, ncomp, axial_resistivity, capacitance)
     per_section = [
         points_geometry(s.xyz, s.diam / 2.0, n) for s, n in zip(sections, ncomps, strict=True)
     ]
+    _check_representable(samples, sections, per_section)
     arrays = {k: np.concatenate([g[k] for g in per_section]) for k in per_section[0]}
     total = len(arrays["radius"])
     cell = new_module(

@@ -1,4 +1,4 @@
-"""The errors of SWC reading: one class per rule, all `MorphologyError`s."""
+"""The errors of SWC reading: one class per rule, all `MorphologyError`s; and its warnings."""
 
 
 class MorphologyError(ValueError):
@@ -93,6 +93,17 @@ class UnknownTypeError(MorphologyError):
     """A negative SWC type id."""
 
 
+class GeometryError(MorphologyError):
+    """Samples that NEURON's Import3d would turn into a section eqcable cannot build.
+
+    NEURON stores 3-D points in single precision and keeps some sections of zero length;
+    eqcable refuses, naming the line: a coordinate or diameter that single precision cannot
+    hold (beyond about 3.4e38 µm, or a diameter that rounds to 0), a section whose length
+    is zero or overflows once its points are rounded, and a rule that would give a section
+    more than NEURON's 32,767 segments.
+    """
+
+
 class EmptyFileError(MorphologyError):
     """A file without a single sample."""
 
@@ -114,3 +125,10 @@ class MultipleProblemsError(MorphologyError):
 
 class LikelyNanometresWarning(UserWarning):
     """The coordinates or radii look like nanometres; eqcable expects µm."""
+
+
+class UnusualMorphologyWarning(UserWarning):
+    """A loadable but unusual file, built as NEURON's Import3d builds it; the message names
+    the file and line. Raised once per kind of oddity: a sample id 0, a root that is not a
+    soma, no soma at all, a type other than 1-4, ids out of increasing order, and each
+    section that Import3d removes (one point, or two points with the same x, y, z)."""

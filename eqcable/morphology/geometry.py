@@ -247,12 +247,18 @@ def d_lambda_nseg(
 
     **Returns:** the odd number of segments, ``>= 1``.
 
-    **Raises:** `ValueError` if the points are not a section's or a diameter before the
-    last point is zero (NEURON's ``lambda_f error``).
+    **Raises:** `ValueError` if the points are not a section's, a diameter before the
+    last point is zero (NEURON's ``lambda_f error``), `d_lambda`, `frequency` or `ra` is
+    not a positive number, `cm` is negative, or the count would not be finite.
     """
     arc = np.asarray(arc, dtype=np.float64)
     diam = np.asarray(diam, dtype=np.float64)
     _check_points(arc, diam)
+    for label, value in (("d_lambda", d_lambda), ("frequency", frequency), ("ra", ra)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"`{label}` must be a positive number, got {value!r}.")
+    if not (math.isfinite(cm) and cm >= 0):
+        raise ValueError(f"`cm` must be a number >= 0, got {cm!r}.")
     length = float(arc[-1])
     if cm == 0:
         lambda_f = 1e10
@@ -264,7 +270,13 @@ def d_lambda_nseg(
         lam = float(np.cumsum(steps)[-1])  # sequential, as the hoc loop adds
         lam *= math.sqrt(2) * 1e-5 * math.sqrt(4 * math.pi * frequency * ra * cm)
         lambda_f = length / lam
-    return int((length / (d_lambda * lambda_f) + 0.9) / 2) * 2 + 1
+    per_lambda = length / (d_lambda * lambda_f)
+    if not math.isfinite(per_lambda):
+        raise ValueError(
+            f"The d_lambda rule gives no finite number of segments (L = {length:g} µm, "
+            f"lambda_f = {lambda_f:g} µm, d_lambda = {d_lambda:g})."
+        )
+    return int((per_lambda + 0.9) / 2) * 2 + 1
 
 
 def max_length_nseg(length: float, max_length: float) -> int:
@@ -280,10 +292,17 @@ def max_length_nseg(length: float, max_length: float) -> int:
 
     **Returns:** the number of segments, ``>= 1``.
 
-    **Raises:** `ValueError` if ``max_length <= 0`` or ``length < 0``.
+    **Raises:** `ValueError` if ``max_length <= 0``, ``length < 0`` or the count would not
+    be finite.
     """
     if not max_length > 0:
         raise ValueError(f"`max_length` must be > 0 µm, got {max_length}.")
     if not length >= 0:
         raise ValueError(f"`length` must be >= 0 µm, got {length}.")
-    return max(1, math.ceil(length / max_length))
+    count = length / max_length
+    if not math.isfinite(count):
+        raise ValueError(
+            f"{length:g} µm in pieces of at most {max_length:g} µm is no finite number of "
+            "compartments."
+        )
+    return max(1, math.ceil(count))

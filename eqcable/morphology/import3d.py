@@ -20,17 +20,39 @@ points and connections exactly:
 - a section left with one point (a single-point soma, or NeuroMorpho's three-point soma
   reduced to its centre) becomes a cylinder along x, of length and diameter equal to the
   sample's diameter, centred on it;
-- a non-root section with a single point, or with two coincident points, is removed and
-  its children attach where it attached.
+- a non-root section with a single point, or with two points of the same x, y and z
+  (Import3d compares the coordinates only: the diameters may differ), is removed and its
+  children attach where it attached, their first point keeping the removed sample's
+  diameter. Each removal is an
+  [`eqcable.morphology.swc.UnusualMorphologyWarning`][] naming its line.
+
+Import3d also accepts, and so does this module, each with one
+[`eqcable.morphology.swc.UnusualMorphologyWarning`][] naming the line: a sample id 0; ids
+out of increasing order (Import3d sorts them; NEURON 9.0.2 fails there, and the file's
+order is kept here); a file without a soma (the root section is then a neurite), or a
+root sample that is not a soma (the soma is then a branch of the root section); and types
+other than 1-4 (sections ``dend_0``, ``dend_5``, ``dend_42``, ...).
+
+What NEURON would build but eqcable cannot is a
+[`eqcable.morphology.swc.GeometryError`][] naming the line: NEURON stores 3-D points in
+single precision, so a coordinate beyond about 3.4e38 µm, a diameter that rounds to 0 or
+overflows there, and a section whose length overflows are refused; and a section of zero
+length that Import3d keeps (the root, or three or more points with the same x, y, z;
+NEURON reports ``L = 1e-9`` µm for it) cannot become compartments.
 """
 
+import os
+import sys
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 from jaxtyping import Float, Int
 
+from .errors import GeometryError, MultipleRootsError, UnusualMorphologyWarning
+from .geometry import pt3d_arc_lengths
 from .sections import _is_neuromorpho_soma, unbranched_sections
-from .swc import SOMA, SwcSamples
+from .swc import SOMA, SwcSamples, _raise
 
 _TYPE_NAMES = {1: "soma", 2: "axon", 3: "dend", 4: "apic"}
 
@@ -84,12 +106,27 @@ def import3d_sections(samples: SwcSamples) -> list[Import3dSection]:
     **Returns:** a list of [`eqcable.morphology.import3d.Import3dSection`][], parents
     before children, in NEURON's creation order.
 
-    **Raises:** `ValueError` if the samples have more than one root.
+    **Raises:** a [`eqcable.morphology.swc.MorphologyError`][] naming the file and line:
+    [`eqcable.morphology.swc.MultipleRootsError`][] if the samples are not one tree;
+    [`eqcable.morphology.swc.GeometryError`][] for a coordinate or diameter that single
+    precision cannot hold (NEURON's 3-D points are float32), or a section Import3d keeps
+    whose length is zero (the root, or three or more points with the same x, y, z) or
+    overflows.
+
+    **Warns:** [`eqcable.morphology.swc.UnusualMorphologyWarning`][], naming the line, once
+    for each of: a sample id 0; ids out of increasing order; no soma, or else a root that
+    is not a soma; types other than 1-4; and each section removed as Import3d removes it.
     """
     parent_row = samples.parent_index
     types = samples.types
-    if np.count_nonzero(parent_row < 0) != 1:
-        raise ValueError(f"{samples.source_name}: Import3d needs exactly one root sample.")
+    roots = np.flatnonzero(parent_row < 0)
+    if len(roots) != 1:
+        raise MultipleRootsError(
+            f"Import3d needs exactly one root sample, found {len(roots)}.",
+            path=samples.source_name,
+        )
+    _check_single_precision(samples)
+    _warn_unusual(samples)
     xyz, diam = samples.xyz, 2.0 * samples.radius
     n = len(types)
     raw_sections = unbranched_sections(samples)
@@ -177,27 +214,43 @@ def import3d_sections(samples: SwcSamples) -> list[Import3dSection]:
             )
         )
 
-    # `chk_valid`: remove non-root sections with one point, or two coincident points, and
+    # `chk_valid`: remove non-root sections with one point, or two points with the same
+    # x, y, z (Import3d compares the coordinates only, as read, not the diameters), and
     # reattach their children where they attached (last sections first, as Import3d).
-    removed = set()
+    removed = {}
     for s in range(len(secs) - 1, 0, -1):
         sec = secs[s]
         pts = sec["raw"][sec["first"] :]
-        zero = len(pts) == 2 and np.array_equal(
-            np.append(xyz[pts[0]], sec["d"][sec["first"]]),
-            np.append(xyz[pts[1]], sec["d"][sec["first"] + 1]),
+        if len(pts) <= 1:
+            removed[s] = (
+                "the section starting here is left with a single 3-D point once joined to "
+                "the soma by a wire"
+            )
+        elif len(pts) == 2 and np.array_equal(xyz[pts[0]], xyz[pts[1]]):
+            d = sec["d"][sec["first"] :]
+            removed[s] = (
+                "the two-point section ending here has zero length: its points have the "
+                f"same x, y, z (diameters {d[0]:g} and {d[1]:g} µm)"
+            )
+        else:
+            continue
+        for c in range(s + 1, len(secs)):
+            if secs[c]["parent"] == s:
+                secs[c]["parent"], secs[c]["x"] = sec["parent"], sec["x"]
+    for s in sorted(removed):
+        _warn(
+            samples,
+            secs[s]["id"],
+            f"{removed[s]}. NEURON's Import3d removes such a section and attaches its "
+            "children where it attached; so does eqcable.",
         )
-        if len(pts) <= 1 or zero:
-            removed.add(s)
-            for c in range(s + 1, len(secs)):
-                if secs[c]["parent"] == s:
-                    secs[c]["parent"], secs[c]["x"] = sec["parent"], sec["x"]
 
     # `instantiate`: the 3-D points from `first` on; a single point becomes a cylinder.
     keep = [s for s in range(len(secs)) if s not in removed]
     new_index = {s: k for k, s in enumerate(keep)}
     counts: dict[str, int] = {}
     out = []
+    problems = []
     for s in keep:
         sec = secs[s]
         pts = sec["raw"][sec["first"] :]
@@ -210,6 +263,9 @@ def import3d_sections(samples: SwcSamples) -> list[Import3dSection]:
         prefix = type_name(sec["type"])
         name = f"{prefix}[{counts.get(prefix, 0)}]"
         counts[prefix] = counts.get(prefix, 0) + 1
+        problem = _length_problem(samples, sec["id"], name, p_xyz, point_rows)
+        if problem is not None:
+            problems.append(problem)
         parent = -1 if sec["parent"] < 0 else new_index[sec["parent"]]
         out.append(
             Import3dSection(
@@ -223,4 +279,140 @@ def import3d_sections(samples: SwcSamples) -> list[Import3dSection]:
                 point_rows,
             )
         )
+    if problems:
+        _raise(problems, samples.source_name)
     return out
+
+
+def _location(samples: SwcSamples, row: int | np.integer) -> dict:
+    """Keyword arguments of a [`eqcable.morphology.swc.MorphologyError`][] that locate
+    sample `row` of `samples`: its file, line (or row, for an array source) and id."""
+    line = int(samples.line_numbers[row])
+    where = dict(line=line) if line >= 0 else dict(row=int(row))
+    return dict(path=samples.source_name, sample_id=int(samples.ids[row]), **where)
+
+
+def _place(samples: SwcSamples, row: int | np.integer) -> str:
+    line = int(samples.line_numbers[row])
+    return f"line {line}" if line >= 0 else f"row {int(row)}"
+
+
+def _where(samples: SwcSamples, row: int | np.integer) -> str:
+    return f"{samples.source_name}, {_place(samples, row)}, sample {int(samples.ids[row])}"
+
+
+def _stacklevel() -> int:
+    """The stack level of the first caller outside eqcable, for `warnings.warn`."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(2), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _warn(samples: SwcSamples, row: int | np.integer, message: str) -> None:
+    warnings.warn(
+        f"{_where(samples, row)}: {message}", UnusualMorphologyWarning, stacklevel=_stacklevel()
+    )
+
+
+def _warn_unusual(samples: SwcSamples) -> None:
+    """One `UnusualMorphologyWarning` per kind of oddity NEURON's Import3d accepts."""
+    ids, types = samples.ids, samples.types
+    root = int(np.flatnonzero(samples.parent_index < 0)[0])
+    root_type = int(types[root])
+    for r in np.flatnonzero(ids == 0)[:1]:
+        _warn(
+            samples,
+            r,
+            "sample id 0. SWC ids start at 1, but NEURON's Import3d accepts 0 as any "
+            "other id; so does eqcable.",
+        )
+    for r in np.flatnonzero(np.diff(ids) <= 0)[:1] + 1:
+        _warn(
+            samples,
+            r,
+            f"id {ids[r]} follows id {ids[r - 1]}: the ids are not in increasing order. "
+            "NEURON's Import3d sorts such a file by id (NEURON 9.0.2 stops with an error "
+            "there instead); eqcable keeps the file's order, so the sections and their "
+            "names can differ from NEURON's.",
+        )
+    if not np.any(types == SOMA):
+        _warn(
+            samples,
+            root,
+            f"no soma (no sample of type 1). The root sample, of type {root_type}, starts "
+            f"the root section {type_name(root_type)}[0], as in NEURON's Import3d.",
+        )
+    elif root_type != SOMA:
+        _warn(
+            samples,
+            root,
+            f"the root sample is of type {root_type}, not a soma (type 1). NEURON's "
+            f"Import3d makes its section, {type_name(root_type)}[0], the root of the cell "
+            "and the soma a branch; so does eqcable.",
+        )
+    odd = sorted(set(types.tolist()) - set(_TYPE_NAMES))
+    if odd:
+        first = [int(np.argmax(types == t)) for t in odd]
+        listing = ", ".join(
+            f"{t} ({type_name(t)}, first on {_place(samples, r)})"
+            for t, r in zip(odd, first, strict=True)
+        )
+        _warn(
+            samples,
+            min(first),
+            f"SWC type{'s' if len(odd) > 1 else ''} other than soma (1), axon (2), dendrite "
+            f"(3) and apical dendrite (4): {listing}. NEURON's Import3d makes sections of "
+            "any type, named after it; so does eqcable.",
+        )
+
+
+def _check_single_precision(samples: SwcSamples) -> None:
+    """NEURON stores 3-D points in single precision: refuse values it cannot hold."""
+    with np.errstate(over="ignore"):
+        xyz = samples.xyz.astype(np.float32)
+        diam = (2.0 * samples.radius).astype(np.float32)
+    problems = []
+    for r in np.flatnonzero(~np.isfinite(xyz).all(axis=1) | ~np.isfinite(diam) | (diam <= 0)):
+        if not np.isfinite(xyz[r]).all():
+            what = "a coordinate is beyond the single-precision range (about 3.4e38 µm)"
+        elif not np.isfinite(diam[r]):
+            what = f"the diameter {2.0 * samples.radius[r]:g} µm is beyond it"
+        else:
+            what = f"the diameter {2.0 * samples.radius[r]:g} µm rounds to 0 there"
+        problems.append(
+            GeometryError(
+                f"{what}; NEURON stores 3-D points in single precision.",
+                **_location(samples, r),
+            )
+        )
+    if problems:
+        _raise(problems, samples.source_name)
+
+
+def _length_problem(samples, first_row, name, xyz, point_rows) -> GeometryError | None:
+    """A `GeometryError` if the section's length, as NEURON computes it, is 0 or not finite."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        length = float(pt3d_arc_lengths(xyz)[-1])
+    if length > 0 and np.isfinite(length):
+        return None
+    rows = point_rows[point_rows >= 0]
+    lines = samples.line_numbers[rows]
+    lo, hi, what = (
+        (lines.min(), lines.max(), "line") if lines.min() >= 0 else (rows.min(), rows.max(), "row")
+    )
+    span = f"{what} {lo}" if lo == hi else f"{what}s {lo}-{hi}"
+    if not np.isfinite(length):
+        detail = (
+            f"the section {name} ({span}) is longer than single precision can hold; NEURON "
+            "stores 3-D points in single precision."
+        )
+    else:
+        detail = (
+            f"the section {name} ({span}) has zero length: its 3-D points coincide once "
+            "rounded to single precision, as NEURON stores them. NEURON's Import3d removes "
+            "only two-point sections of zero length (and never the root), and keeps this one "
+            "with zero length, which eqcable cannot build."
+        )
+    return GeometryError(detail, **_location(samples, first_row))

@@ -5,7 +5,7 @@ from typing import NamedTuple
 import numpy as np
 from jaxtyping import Int
 
-from .swc import SOMA, SwcSamples
+from .swc import SOMA, ParentAfterChildError, SwcSamples
 
 
 class UnbranchedSection(NamedTuple):
@@ -59,15 +59,22 @@ def unbranched_sections(samples: SwcSamples) -> list[UnbranchedSection]:
     **Returns:** a list of [`eqcable.morphology.sections.UnbranchedSection`][] `(indices, parent,
     type)`, in the order of their first own sample, so every parent precedes its children.
 
-    **Raises:** `ValueError` if some sample's parent row is not before its own.
+    **Raises:** [`eqcable.morphology.swc.ParentAfterChildError`][] (a `ValueError`) naming
+    the first sample whose parent row is not before its own.
     """
     parent = samples.parent_index.tolist()
     types = samples.types.tolist()
     n = len(parent)
-    if any(p >= i or p < -1 for i, p in enumerate(parent)):
-        raise ValueError(
-            f"{samples.source_name}: every sample's parent must be listed before it; read "
-            "the samples with read_swc_samples."
+    late = [i for i, p in enumerate(parent) if p >= i or p < -1]
+    if late:
+        i = late[0]
+        line = int(samples.line_numbers[i])
+        raise ParentAfterChildError(
+            "every sample's parent must be listed before it; read the samples with "
+            "read_swc_samples.",
+            path=samples.source_name,
+            sample_id=int(samples.ids[i]),
+            **(dict(line=line) if line >= 0 else dict(row=i)),
         )
     # Import3d's `nchild`: a sample ends its section unless its count is exactly 1.
     nchild = [0.0] * n

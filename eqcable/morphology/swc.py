@@ -12,7 +12,10 @@ the explicit opt-ins of [`eqcable.morphology.swc.read_swc_samples`][].
 
 Rules, in addition to "seven numbers per line":
 
-- ids, types and parents are integers (``3`` or ``3.0``); ids are ``>= 0`` and unique;
+- a number is written in ASCII (``12``, ``-1.5e3``, ``.5``): Python would also read
+  ``1_0`` as 10 and non-ASCII digits, which SWC readers such as NEURON's do not;
+- ids, types and parents are integers (``3`` or ``3.0``); ids are ``>= 0`` and unique
+  (an id 0 is valid, and the cell builder warns about it);
 - a parent is ``-1`` (a root) or the id of a sample listed on an *earlier* line — this also
   excludes cycles, which are named as such;
 - one root per file, unless ``allow_multiple_roots=True``;
@@ -24,6 +27,13 @@ Rules, in addition to "seven numbers per line":
 - a soma (type ``1``) is *not* required, as in NEURON's Import3d: files of a lone axon or
   dendrite are valid SWC. Pass ``require_soma=True`` to make its absence an error;
 - soma samples need not be contiguous in the file, and two samples may share coordinates.
+
+This reader warns only about likely nanometres. What NEURON's Import3d makes of valid but
+unusual samples (an id 0, ids out of order, no soma or a root that is not a soma, types
+other than 1-4, sections of zero length) is the business of [`eqcable.morphology.import3d`][],
+which warns about each ([`eqcable.morphology.swc.UnusualMorphologyWarning`][]) and refuses
+what eqcable cannot build as NEURON does
+([`eqcable.morphology.swc.GeometryError`][]).
 """
 
 import io
@@ -38,6 +48,7 @@ from .errors import (
     CycleError as CycleError,
     DuplicateIdError as DuplicateIdError,
     EmptyFileError as EmptyFileError,
+    GeometryError as GeometryError,
     InvalidIdError as InvalidIdError,
     LikelyNanometresWarning as LikelyNanometresWarning,
     MalformedLineError as MalformedLineError,
@@ -50,6 +61,7 @@ from .errors import (
     NoSomaError as NoSomaError,
     ParentAfterChildError as ParentAfterChildError,
     UnknownTypeError as UnknownTypeError,
+    UnusualMorphologyWarning as UnusualMorphologyWarning,
 )
 
 SOMA = 1
@@ -283,6 +295,8 @@ def _rows_from_text(text: str, name: str):
                 )
             )
     try:
+        if not _plain_numbers(" ".join(tokens)):
+            raise ValueError
         values = np.array(list(map(float, tokens)), dtype=np.float64).reshape(-1, 7)
         numeric = np.ones(values.shape, dtype=bool)
     except ValueError:  # some field is not a number: find which, one by one
@@ -290,8 +304,9 @@ def _rows_from_text(text: str, name: str):
         numeric = np.zeros(values.shape, dtype=bool)
         for k, token in enumerate(tokens):
             try:
-                values.flat[k] = float(token)
-                numeric.flat[k] = True
+                if _plain_numbers(token):
+                    values.flat[k] = float(token)
+                    numeric.flat[k] = True
             except ValueError:
                 pass
     return values, tokens, numeric, np.asarray(lines, dtype=np.int64), problems, bad_ids
@@ -316,10 +331,18 @@ def _rows_from_array(array: np.ndarray):
     return values, raw, numeric, lines, [], set()
 
 
+def _plain_numbers(text: str) -> bool:
+    """Whether Python's `float` may parse these tokens: ASCII without ``_``, since `float`
+    would otherwise read ``1_0`` as 10 and non-ASCII digits as numbers."""
+    return text.isascii() and "_" not in text
+
+
 def _as_id(token: str) -> int | None:
     try:
-        value = float(token)
+        value = float(token) if _plain_numbers(token) else None
     except ValueError:
+        return None
+    if value is None:
         return None
     return int(value) if np.isfinite(value) and value == int(value) else None
 
@@ -454,7 +477,8 @@ def _raise(problems, name):
 
 
 def _hint_nanometres(xyz, radius, types, name):
-    extent = float(np.ptp(xyz, axis=0).max()) if len(xyz) else 0.0
+    with np.errstate(over="ignore"):  # an extent beyond float64 is inf: still a hint
+        extent = float(np.ptp(xyz, axis=0).max()) if len(xyz) else 0.0
     neurite = radius[types != SOMA]
     median_radius = float(np.median(neurite)) if len(neurite) else 0.0
     if extent > NANOMETRE_EXTENT or median_radius > NANOMETRE_MEDIAN_RADIUS:

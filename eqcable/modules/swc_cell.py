@@ -7,10 +7,10 @@ from typing import NamedTuple
 import equinox as eqx
 import numpy as np
 
-from ..morphology.errors import GeometryError
+from ..morphology.errors import GeometryError, raise_problems
 from ..morphology.geometry import d_lambda_nseg, max_length_nseg, pt3d_arc_lengths
-from ..morphology.import3d import Import3dSection, _location, import3d_sections
-from ..morphology.swc import SwcSamples, _raise, read_swc_samples, write_swc
+from ..morphology.import3d import Import3dSection, import3d_sections
+from ..morphology.swc import SwcSamples, read_swc_samples, write_swc
 from ._arrays import float_dtype
 from ._build import fields_from_arrays, new_module
 from .branch import points_geometry
@@ -141,13 +141,13 @@ def _within_nseg_limit(samples, sections, counts, rule) -> list[int]:
         GeometryError(
             f"{rule} gives section {s.name} {n} compartments, more than NEURON's limit of "
             f"{MAX_NSEG} segments per section (is the file in µm?).",
-            **_location(samples, int(s.rows[0])),
+            **samples.locate(int(s.rows[0])),
         )
         for s, n in zip(sections, counts, strict=True)
         if n > MAX_NSEG
     ]
     if problems:
-        _raise(problems, samples.source_name)
+        raise_problems(problems, samples.source_name)
     return counts
 
 
@@ -170,11 +170,11 @@ def _check_representable(samples, sections, per_section) -> None:
                     f"{s.diam.max() / 2:g} µm, length {pt3d_arc_lengths(s.xyz)[-1]:g} µm, "
                     f"thinnest here) gives compartments whose {', '.join(dict.fromkeys(bad))} "
                     f"is 0 or infinite in {np.dtype(dtype).name}, JAX's float type.",
-                    **_location(samples, thinnest),
+                    **samples.locate(thinnest),
                 )
             )
     if problems:
-        _raise(problems, samples.source_name)
+        raise_problems(problems, samples.source_name)
 
 
 def read_swc(

@@ -123,6 +123,17 @@ class MultipleProblemsError(MorphologyError):
         super().__init__(f"{len(problems)} problems:\n{listing}", path=path)
 
 
+def raise_problems(problems: list[MorphologyError], path: str | None) -> None:
+    """Raise the one problem, or a `MultipleProblemsError` of all of them (by line)."""
+    problems = sorted(
+        problems,
+        key=lambda p: p.line if p.line is not None else (p.row if p.row is not None else -1),
+    )
+    if len(problems) == 1:
+        raise problems[0]
+    raise MultipleProblemsError(problems, path=path)
+
+
 class LikelyNanometresWarning(UserWarning):
     """The coordinates or radii look like nanometres; eqcable expects µm."""
 

@@ -49,10 +49,10 @@ from typing import NamedTuple
 import numpy as np
 from jaxtyping import Float, Int
 
-from .errors import GeometryError, MultipleRootsError, UnusualMorphologyWarning
+from .errors import GeometryError, MultipleRootsError, UnusualMorphologyWarning, raise_problems
 from .geometry import pt3d_arc_lengths
-from .sections import _is_neuromorpho_soma, unbranched_sections
-from .swc import SOMA, SwcSamples, _raise
+from .sections import is_neuromorpho_soma, unbranched_sections
+from .swc import SOMA, SwcSamples
 
 _TYPE_NAMES = {1: "soma", 2: "axon", 3: "dend", 4: "apic"}
 
@@ -146,7 +146,7 @@ def import3d_sections(samples: SwcSamples) -> list[Import3dSection]:
             elif p == 0 and types[p] != SOMA:
                 connect2prox[i] = True
     nchild = np.bincount(parent_row[parent_row >= 0], minlength=n).astype(float)
-    soma3geom = _is_neuromorpho_soma(samples, nchild.tolist())
+    soma3geom = is_neuromorpho_soma(samples, nchild.tolist())
 
     # First pass: Import3d's raw point lists (`raw`, `first`, `d`) and connections.
     secs = []
@@ -280,16 +280,8 @@ def import3d_sections(samples: SwcSamples) -> list[Import3dSection]:
             )
         )
     if problems:
-        _raise(problems, samples.source_name)
+        raise_problems(problems, samples.source_name)
     return out
-
-
-def _location(samples: SwcSamples, row: int | np.integer) -> dict:
-    """Keyword arguments of a [`eqcable.morphology.swc.MorphologyError`][] that locate
-    sample `row` of `samples`: its file, line (or row, for an array source) and id."""
-    line = int(samples.line_numbers[row])
-    where = dict(line=line) if line >= 0 else dict(row=int(row))
-    return dict(path=samples.source_name, sample_id=int(samples.ids[row]), **where)
 
 
 def _place(samples: SwcSamples, row: int | np.integer) -> str:
@@ -384,11 +376,11 @@ def _check_single_precision(samples: SwcSamples) -> None:
         problems.append(
             GeometryError(
                 f"{what}; NEURON stores 3-D points in single precision.",
-                **_location(samples, r),
+                **samples.locate(r),
             )
         )
     if problems:
-        _raise(problems, samples.source_name)
+        raise_problems(problems, samples.source_name)
 
 
 def _length_problem(samples, first_row, name, xyz, point_rows) -> GeometryError | None:
@@ -415,4 +407,4 @@ def _length_problem(samples, first_row, name, xyz, point_rows) -> GeometryError 
             "only two-point sections of zero length (and never the root), and keeps this one "
             "with zero length, which eqcable cannot build."
         )
-    return GeometryError(detail, **_location(samples, first_row))
+    return GeometryError(detail, **samples.locate(first_row))

@@ -93,7 +93,7 @@ def unbranched_sections(samples: SwcSamples) -> list[UnbranchedSection]:
             nchild[p] += 0.01
         if types[i] == SOMA and types[p] == SOMA:
             soma_children[p] += 1
-    three_point_soma = _is_neuromorpho_soma(samples, nchild)
+    three_point_soma = is_neuromorpho_soma(samples, nchild)
     split_parent = list(parent)
     if three_point_soma:
         split_parent[2] = 1
@@ -125,7 +125,7 @@ def unbranched_sections(samples: SwcSamples) -> list[UnbranchedSection]:
     return sections
 
 
-def _is_neuromorpho_soma(samples: SwcSamples, nchild: list[float]) -> bool:
+def is_neuromorpho_soma(samples: SwcSamples, nchild: list[float]) -> bool:
     """NeuroMorpho's 3-point soma: a cylinder along one diameter, centred on row 0."""
     types, parent, radius = samples.types, samples.parent_index, samples.radius
     if len(types) < 3 or np.count_nonzero(types == SOMA) != 3 or np.any(types[:3] != SOMA):

@@ -62,6 +62,7 @@ from .errors import (
     ParentAfterChildError as ParentAfterChildError,
     UnknownTypeError as UnknownTypeError,
     UnusualMorphologyWarning as UnusualMorphologyWarning,
+    raise_problems,
 )
 
 SOMA = 1
@@ -108,6 +109,13 @@ class SwcSamples(NamedTuple):
     def nsample(self) -> int:
         """The number of samples."""
         return len(self.ids)
+
+    def locate(self, row: int | np.integer) -> dict:
+        """Where sample `row` is, as the keyword arguments of a `MorphologyError`: the
+        file, the line (or the row, for an array source) and the sample id."""
+        line = int(self.line_numbers[row])
+        where = dict(line=line) if line >= 0 else dict(row=int(row))
+        return dict(path=self.source_name, sample_id=int(self.ids[row]), **where)
 
     def as_array(self) -> Float[np.ndarray, "nsample 7"]:
         """The SWC rows ``(id, type, x, y, z, radius, parent)`` as one float64 array."""
@@ -196,7 +204,7 @@ def read_swc_samples(
     if len(values) == 0:
         if not problems:
             problems.append(EmptyFileError("no samples (only comments or blank lines).", path=name))
-        _raise(problems, name)
+        raise_problems(problems, name)
 
     ids = values[:, 0].astype(np.int64)
     types = values[:, 1].astype(np.int64)
@@ -240,7 +248,7 @@ def read_swc_samples(
         problems.append(NoSomaError("no soma sample (type 1).", path=name))
 
     if problems:
-        _raise(problems, name)
+        raise_problems(problems, name)
 
     _hint_nanometres(xyz, radius, types, name)
     return SwcSamples(
@@ -464,16 +472,6 @@ def _cycles(parent_index):
         for p in path:
             state[p] = 2
     return cycles
-
-
-def _raise(problems, name):
-    problems = sorted(
-        problems,
-        key=lambda p: p.line if p.line is not None else (p.row if p.row is not None else -1),
-    )
-    if len(problems) == 1:
-        raise problems[0]
-    raise MultipleProblemsError(problems, path=name)
 
 
 def _hint_nanometres(xyz, radius, types, name):

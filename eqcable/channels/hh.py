@@ -10,19 +10,35 @@ from .base import AbstractChannel
 
 
 def _vtrap(x, y):
-    # x / (exp(x/y) − 1) = y · u / (exp(u) − 1), u = x/y: a rate with a removable
-    # singularity at u = 0 (v = −40 mV for m, −55 mV for n). NEURON computes
-    # `x / (exp(x/y) - 1)` (and `y (1 − u/2)` for |u| < 1e-6), whose `exp(u) - 1` keeps only
-    # eps/|u| of relative precision; its autodiff derivative subtracts two terms of size
-    # 1/|u|. In float32 near the singularity that put the rate up to 5% and its derivative
-    # up to 1e5 (relative) off, at a step or two of every spike: the largest float32 error
-    # of voltages and gradients (see "Precision" in the docs). Here, for |u| < 0.1, the
-    # Taylor series of u / (exp(u) − 1) to u⁸ (truncation below u¹⁰/47900160 ≈ 2e-18)
-    # replaces it; for |u| >= 0.1 `exp(u) - 1` loses at most log2(1/0.1) ≈ 3 bits, and its
-    # derivative no more: value and derivative are exact to a few ulps in float32 and
-    # float64 (in float64 within 1e-10 of NEURON's form, the less accurate one). `expm1`
-    # would buy nothing there and costs ~1.7x `exp` on XLA-CPU (the whole HH gate update
-    # ~10% slower). The guard keeps the unused branch finite.
+    """``x / (exp(x/y) − 1)``: a rate with a removable singularity at ``x = 0`` (v = −40 mV
+    for `m`, −55 mV for `n`), which every spike crosses."""
+    if jnp.finfo(jnp.result_type(x)).bits >= 64:
+        return _vtrap_neuron(x, y)
+    return _vtrap_series(x, y)
+
+
+def _vtrap_neuron(x, y):
+    # NEURON's own arithmetic (hh.mod): `x / (exp(x/y) - 1)`, and `y (1 - u/2)` for
+    # |u| < 1e-6. Used in float64, where it is within 1e-10 of the exact rate (its
+    # derivative within 1.7e-4, at |u| < 1e-4 only) and costs the fewest operations: the
+    # accurate form below has ~8 more per call, which tips XLA-CPU into splitting CA1's
+    # gate update across threads (forward 1.6x slower on 2 cores). The division is
+    # guarded so that gradients through the unused branch stay finite.
+    small = jnp.abs(x / y) < 1e-6
+    safe_x = jnp.where(small, y, x)
+    return jnp.where(small, y * (1.0 - x / y / 2.0), safe_x / (jnp.exp(safe_x / y) - 1.0))
+
+
+def _vtrap_series(x, y):
+    # Float32: NEURON's `exp(u) - 1` keeps only eps/|u| of relative precision near the
+    # singularity, and its autodiff derivative subtracts two terms of size 1/|u|: the rate
+    # up to 5% and its derivative up to 1e5 (relative) off, at a step or two of every
+    # spike, was the largest float32 error of voltages and gradients (see "Precision" in
+    # the docs). Here, for |u| < 0.1, the Taylor series of u / (exp(u) − 1) to u⁸
+    # (truncation below u¹⁰/47900160 ≈ 2e-18) replaces it; for |u| >= 0.1 `exp(u) - 1`
+    # loses at most log2(1/0.1) ≈ 3 bits, and its derivative no more: value and
+    # derivative exact to a few ulps. (`expm1` would buy nothing there and costs ~1.7x
+    # `exp` on XLA-CPU.) The guard keeps the unused branch finite.
     u = x / y
     small = jnp.abs(u) < 0.1
     safe_u = jnp.where(small, 1.0, u)

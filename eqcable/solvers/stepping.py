@@ -77,10 +77,13 @@ def axial_current(
 
     Summed from voltage differences, ``g_axial[i] (v[i] − v[parent[i]])`` per edge, which
     are exact in floating point for nearby voltages (no cancellation of ``g·v`` terms).
+    One gather and one scatter: roots stand for their own parent, with no current.
     """
-    c, p = schedule.all_children, schedule.all_parents
-    edge = g_axial[c] * (v[c] - v[p])
-    return jnp.zeros_like(v).at[c].add(edge).at[p].add(-edge)
+    parent = schedule.parent
+    root = parent < 0
+    to = jnp.where(root, jnp.arange(parent.shape[0]), parent)
+    edge = jnp.where(root, 0.0, g_axial * (v - v[to]))  # from node i to its parent
+    return edge.at[to].add(-edge)
 
 
 def voltage_step(

@@ -3,7 +3,7 @@
 import jax
 
 # Float64 before anything else: JAX's default float32 puts this example's gradients about
-# 4e-5 (relative) off float64, and `integrate` would warn (Float32Warning).
+# 5e-5 (relative) off float64, and `integrate` would warn (Float32Warning).
 jax.config.update("jax_enable_x64", True)
 
 import equinox as eqx  # noqa: E402

@@ -83,9 +83,9 @@ def test_nothing_reads_outside_the_repository():
 @pytest.mark.parametrize(
     "name, text",
     [
-        ("tests/x.py", 'MORPHOLOGIES = Path(__file__).parents[2] / "shared" / "morphologies"'),
+        ("tests/x.py", 'MORPHOLOGIES = Path(__file__).parents[2] / "outside" / "morphologies"'),
         ("tests/x.py", 'path = Path(__file__).parent.parent.parent / "data.swc"'),
-        ("benchmarks/x.py", 'ec.read_swc("../shared/cell.swc")'),
+        ("benchmarks/x.py", 'ec.read_swc("../outside/cell.swc")'),
         ("tutorials/x.ipynb", 'ec.read_swc("../../cell.swc")'),
         ("docs/x.md", "[cell](../../cell.swc)"),
         ("examples/x.py", 'np.load("/work/main/data.npy")'),

@@ -40,7 +40,7 @@ from ..modules.compartment import Compartment
 from ..modules.network import Connections, Network
 from ..synapses.base import AbstractSynapse
 from ..synapses.inputs import SpikeTrain
-from .archive import check_folder, read_archive, write_archive
+from .archive import read_archive, write_archive
 
 FORMAT = 1
 SPEC = "spec.json"
@@ -166,7 +166,6 @@ def save(path: str | os.PathLike, module: AbstractModule) -> None:
         raise TypeError(
             f"save() expects a Compartment, Branch, Cell or Network, got {type(module)}."
         )
-    path = check_folder(path)
     buffer = io.BytesIO()
     eqx.tree_serialise_leaves(buffer, module)
     write_archive(path, SPEC, _spec(module), buffer.getvalue())

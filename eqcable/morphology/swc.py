@@ -34,6 +34,9 @@ other than 1-4, sections of zero length) is the business of [`eqcable.morphology
 which warns about each ([`eqcable.morphology.swc.UnusualMorphologyWarning`][]) and refuses
 what eqcable cannot build as NEURON does
 ([`eqcable.morphology.swc.GeometryError`][]).
+
+The reader's parts live beside this module: `eqcable.morphology.swc_parse` parses the
+lines and checks each field, `eqcable.morphology.swc_structure` checks the ids and parents.
 """
 
 import io
@@ -64,6 +67,8 @@ from .errors import (
     UnusualMorphologyWarning as UnusualMorphologyWarning,
     raise_problems,
 )
+from .swc_parse import check_fields, rows_from_array, rows_from_text
+from .swc_structure import Locator, check_structure
 
 SOMA = 1
 """The SWC type id of soma samples."""
@@ -73,10 +78,6 @@ NANOMETRE_EXTENT = 50_000.0
 
 NANOMETRE_MEDIAN_RADIUS = 50.0
 """Median non-soma radius (µm) above which the radii are taken to be in nm (a hint)."""
-
-_FIELDS = ("id", "type", "x", "y", "z", "radius", "parent")
-_INTEGER_COLUMNS = (0, 1, 6)
-
 
 # --------------------------------------------------------------------------------------
 # The description
@@ -181,7 +182,7 @@ def read_swc_samples(
     from_array = isinstance(source, np.ndarray)
     if from_array:
         name = "<array>"
-        values, raw, numeric, lines, problems, bad_ids = _rows_from_array(source)
+        values, raw, numeric, lines, problems, bad_ids = rows_from_array(source)
     else:
         if isinstance(source, io.TextIOBase):
             name = str(getattr(source, "name", "<file>"))
@@ -193,9 +194,9 @@ def read_swc_samples(
             name = os.fspath(source)
             with open(name, encoding="utf-8-sig", errors="replace") as f:
                 text = f.read()
-        values, raw, numeric, lines, problems, bad_ids = _rows_from_text(text, name)
+        values, raw, numeric, lines, problems, bad_ids = rows_from_text(text, name)
 
-    good, field_problems = _check_fields(values, raw, numeric, lines, name)
+    good, field_problems = check_fields(values, raw, numeric, lines, name)
     problems += field_problems
     bad_ids.update(p.sample_id for p in field_problems if p.sample_id is not None)
     values, lines = values[good], lines[good]
@@ -211,9 +212,9 @@ def read_swc_samples(
     xyz = np.ascontiguousarray(values[:, 2:5])
     radius = values[:, 5].copy()
     parent_ids = values[:, 6].astype(np.int64)
-    loc = _Locator(name, lines, rows, ids)
+    loc = Locator(name, lines, rows, ids)
 
-    parent_index = _check_structure(ids, parent_ids, loc, bad_ids, problems)
+    parent_index = check_structure(ids, parent_ids, loc, bad_ids, problems)
     roots = np.nonzero(parent_ids == -1)[0]
     if len(roots) > 1 and not allow_multiple_roots:
         shown = ", ".join(f"sample {ids[r]} on {loc.where(r)}" for r in roots[:10])
@@ -261,217 +262,6 @@ def read_swc_samples(
         line_numbers=lines.astype(np.int64),
         source_name=name,
     )
-
-
-class _Locator:
-    """Keyword arguments locating a problem at a row of the parsed samples."""
-
-    def __init__(self, name, lines, rows, ids):
-        self.name, self.lines, self.rows, self.ids = name, lines, rows, ids
-
-    def at(self, r) -> dict:
-        if self.rows is not None:
-            return dict(path=self.name, row=int(self.rows[r]), sample_id=int(self.ids[r]))
-        return dict(path=self.name, line=int(self.lines[r]), sample_id=int(self.ids[r]))
-
-    def where(self, r) -> str:
-        if self.rows is not None:
-            return f"row {int(self.rows[r])}"
-        return f"line {int(self.lines[r])}"
-
-
-def _rows_from_text(text: str, name: str):
-    """Split the text into 7-field rows; lines with another field count are problems."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    tokens, lines, problems, bad_ids = [], [], [], set()
-    for number, line in enumerate(text.split("\n"), start=1):
-        fields = line.split("#", 1)[0].split()
-        if len(fields) == 7:
-            tokens.extend(fields)
-            lines.append(number)
-        elif fields:
-            sample_id = _as_id(fields[0])
-            if sample_id is not None:
-                bad_ids.add(sample_id)
-            problems.append(
-                MalformedLineError(
-                    f"expected 7 fields (id type x y z radius parent), found {len(fields)}: "
-                    f"{line.strip()!r}.",
-                    path=name,
-                    line=number,
-                    sample_id=sample_id,
-                )
-            )
-    try:
-        if not _plain_numbers(" ".join(tokens)):
-            raise ValueError
-        values = np.array(list(map(float, tokens)), dtype=np.float64).reshape(-1, 7)
-        numeric = np.ones(values.shape, dtype=bool)
-    except ValueError:  # some field is not a number: find which, one by one
-        values = np.full((len(lines), 7), np.nan)
-        numeric = np.zeros(values.shape, dtype=bool)
-        for k, token in enumerate(tokens):
-            try:
-                if _plain_numbers(token):
-                    values.flat[k] = float(token)
-                    numeric.flat[k] = True
-            except ValueError:
-                pass
-    return values, tokens, numeric, np.asarray(lines, dtype=np.int64), problems, bad_ids
-
-
-def _rows_from_array(array: np.ndarray):
-    """Rows from an ``(n, 7)`` numeric array; a wrong shape is a malformed source."""
-    if (
-        array.ndim != 2
-        or array.shape[1] != 7
-        or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating))
-    ):
-        raise MalformedLineError(
-            f"an array source must be numeric with shape (n, 7) (id type x y z radius "
-            f"parent), got dtype {array.dtype} and shape {array.shape}.",
-            path="<array>",
-        )
-    values = array.astype(np.float64)
-    raw = None
-    numeric = np.ones(values.shape, dtype=bool)
-    lines = np.full(len(values), -1, dtype=np.int64)
-    return values, raw, numeric, lines, [], set()
-
-
-def _plain_numbers(text: str) -> bool:
-    """Whether Python's `float` may parse these tokens: ASCII without ``_``, since `float`
-    would otherwise read ``1_0`` as 10 and non-ASCII digits as numbers."""
-    return text.isascii() and "_" not in text
-
-
-def _as_id(token: str) -> int | None:
-    try:
-        value = float(token) if _plain_numbers(token) else None
-    except ValueError:
-        return None
-    if value is None:
-        return None
-    return int(value) if np.isfinite(value) and value == int(value) else None
-
-
-def _check_fields(values, raw, numeric, lines, name):
-    """Rows whose fields are all finite numbers, with integer id/type/parent."""
-    ok = numeric & np.isfinite(values)
-    integer = ok[:, _INTEGER_COLUMNS] & (
-        values[:, _INTEGER_COLUMNS] == np.round(values[:, _INTEGER_COLUMNS])
-    )
-    integer &= np.abs(values[:, _INTEGER_COLUMNS]) < 2.0**53
-    ok[:, _INTEGER_COLUMNS] = integer
-    good = ok.all(axis=1)
-    problems = []
-    for r in np.nonzero(~good)[0]:
-        complaints = []
-        for c in np.nonzero(~ok[r])[0]:
-            text = repr(raw[7 * r + c]) if raw is not None else repr(float(values[r, c]))
-            if not numeric[r, c]:
-                what = "not a number"
-            elif not np.isfinite(values[r, c]):
-                what = "not a finite number"
-            else:
-                what = "not an integer"
-            complaints.append(f"`{_FIELDS[c]}` is {text}, {what}")
-        sample_id = int(values[r, 0]) if ok[r, 0] else None
-        where = dict(line=int(lines[r])) if raw is not None else dict(row=int(r))
-        problems.append(
-            NonNumericFieldError(
-                "; ".join(complaints) + ".", path=name, sample_id=sample_id, **where
-            )
-        )
-    return good, problems
-
-
-def _check_structure(ids, parent_ids, loc, bad_ids, problems):
-    """Check ids and parents; return each sample's parent row (``-1`` root, ``-2`` none)."""
-    n = len(ids)
-    for r in np.nonzero(ids < 0)[0]:
-        problems.append(
-            InvalidIdError(
-                f"id {ids[r]} is negative; ids are integers >= 0 (-1 marks a root's parent).",
-                **loc.at(r),
-            )
-        )
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    repeat = np.zeros(n, dtype=bool)
-    repeat[1:] = sorted_ids[1:] == sorted_ids[:-1]
-    run_start = np.maximum.accumulate(np.where(repeat, 0, np.arange(n)))
-    for k in np.nonzero(repeat)[0]:
-        r, first = order[k], order[run_start[k]]
-        error = DuplicateIdError(
-            f"id {ids[r]} is used again (first on {loc.where(first)}); ids must be unique.",
-            **loc.at(r),
-        )
-        error.first_line = loc.at(first).get("line")
-        problems.append(error)
-
-    unique_ids, first_rows = sorted_ids[~repeat], order[~repeat]
-    pos = np.minimum(np.searchsorted(unique_ids, parent_ids), len(unique_ids) - 1)
-    parent_index = np.where(unique_ids[pos] == parent_ids, first_rows[pos], -2)
-    parent_index[parent_ids == -1] = -1
-    for r in np.nonzero(parent_index == -2)[0]:
-        if int(parent_ids[r]) in bad_ids:
-            continue  # the parent's own line is already reported as unreadable
-        problems.append(
-            MissingParentError(
-                f"parent {parent_ids[r]} is not the id of any sample (use -1 for a root).",
-                **loc.at(r),
-            )
-        )
-
-    late = np.nonzero(parent_index >= np.arange(n))[0]
-    in_cycle = set()
-    for cycle in _cycles(parent_index) if len(late) else []:
-        in_cycle.update(cycle)
-        r = next(c for c in cycle if parent_index[c] >= c)
-        if len(cycle) == 1:
-            detail = f"sample {ids[r]} is its own parent."
-        else:
-            chain = " -> ".join(str(ids[c]) for c in cycle + [cycle[0]])
-            detail = (
-                f"the parents form a cycle (sample -> parent: {chain}; on "
-                f"{', '.join(loc.where(c) for c in sorted(cycle))}); a cell is a tree."
-            )
-        error = CycleError(detail, **loc.at(r))
-        error.cycle_ids = [int(ids[c]) for c in cycle]
-        problems.append(error)
-    for r in late:
-        if r not in in_cycle:
-            problems.append(
-                ParentAfterChildError(
-                    f"its parent {parent_ids[r]} is listed later, on "
-                    f"{loc.where(parent_index[r])}; SWC lists every parent before its "
-                    "children.",
-                    **loc.at(r),
-                )
-            )
-    return parent_index
-
-
-def _cycles(parent_index):
-    """The cycles of the parent pointers: each its rows, from the first in the file to its
-    parent, its parent's parent, and so on."""
-    parent = parent_index.tolist()
-    state = [0] * len(parent)  # 0 unseen, 1 on the current path, 2 done
-    cycles = []
-    for start in range(len(parent)):
-        path, r = [], start
-        while r >= 0 and state[r] == 0:
-            state[r] = 1
-            path.append(r)
-            r = parent[r]
-        if r >= 0 and state[r] == 1:
-            cycle = path[path.index(r) :]
-            k = cycle.index(min(cycle))
-            cycles.append(cycle[k:] + cycle[:k])
-        for p in path:
-            state[p] = 2
-    return cycles
 
 
 def _hint_nanometres(xyz, radius, types, name):

@@ -17,7 +17,6 @@ from .fitting import (
     sharded_vmap as sharded_vmap,
     unconstrain as unconstrain,
 )
-from .integrate import Float32Warning as Float32Warning, integrate as integrate
 from .io import ModelFileError as ModelFileError, load as load, save as save
 from .modules import (
     AbstractModule as AbstractModule,
@@ -30,9 +29,11 @@ from .modules import (
     SwcMap as SwcMap,
     SynapseView as SynapseView,
     View as View,
+    integrate as integrate,
     read_swc as read_swc,
 )
 from .plotting import plot_morphology as plot_morphology
+from .simulation import Float32Warning as Float32Warning
 from .solvers import (
     AbstractStepper as AbstractStepper,
     AbstractTreeSolver as AbstractTreeSolver,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from jax.test_util import check_grads
 
 import eqcable as ec
-from eqcable.modules.base import CellStructure
+from eqcable.simulation import CellStructure
 from eqcable.solvers import dense_matrix, tree_matvec
 
 SOLVERS = [ec.SequentialSolve(), ec.LevelParallelSolve()]

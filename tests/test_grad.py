@@ -110,11 +110,12 @@ def test_checkpointed_gradients_equal_plain(segment):
 
 
 def test_auto_checkpointing_bounds_long_simulations():
-    from eqcable.integrate import _segment_length
+    from eqcable.simulation import segment_length
 
     cell = ec.Cell([ec.Branch(ec.Compartment(), ncomp=1000)], parents=[-1])
-    assert _segment_length("auto", 200, cell) is None  # short: no segments
-    assert _segment_length("auto", 20_000, cell) == 142  # ceil(sqrt(20,000))
-    assert _segment_length(None, 20_000, cell) is None
+    nnodes = cell.structure.node_to_comp.shape[0]
+    assert segment_length("auto", 200, nnodes) is None  # short: no segments
+    assert segment_length("auto", 20_000, nnodes) == 142  # ceil(sqrt(20,000))
+    assert segment_length(None, 20_000, nnodes) is None
     with pytest.raises(ValueError, match="checkpoint_length"):
-        _segment_length(0, 10, cell)
+        segment_length(0, 10, nnodes)

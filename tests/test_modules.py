@@ -66,11 +66,9 @@ def test_partial_insertion_and_channel_currents():
 
 
 def test_no_recompilation_when_only_values_change(monkeypatch):
-    integrate_module = sys.modules["eqcable.integrate"]
-    once = eqx.filter_jit(
-        eqx.debug.assert_max_traces(integrate_module._simulate_impl, max_traces=1)
-    )
-    monkeypatch.setattr(integrate_module, "_simulate", once)
+    run_module = sys.modules["eqcable.modules.run"]
+    once = eqx.filter_jit(eqx.debug.assert_max_traces(run_module._run_impl, max_traces=1))
+    monkeypatch.setattr(run_module, "_run", once)
     cell = _cell().make_trainable("HH_gK").make_trainable("radius", shared=False)
     params = cell.params()
     for scale in (1.0, 1.1, 0.9):

@@ -2,6 +2,7 @@
 
 import abc
 import dataclasses
+from typing import ClassVar
 
 import equinox as eqx
 from jaxtyping import Array, ArrayLike, Float
@@ -12,6 +13,14 @@ class AbstractMechanism(eqx.Module):
     parameters and states are prefixed with the class name."""
 
     state_names: eqx.AbstractClassVar[tuple[str, ...]]
+    #: Ion quantities the mechanism reads, per compartment (e.g. ``("ena", "cai")``:
+    #: reversal potentials in mV, concentrations in mM). The time loop passes them in the
+    #: ``states`` dict of `current` and `step`, under these names, read-only.
+    ion_reads: ClassVar[tuple[str, ...]] = ()
+    #: Ion currents the mechanism writes (e.g. ``("ina",)``): its whole `current`
+    #: (mA/cm², outward positive) is carried by that ion. The time loop sums them per
+    #: ion, for mechanisms that integrate concentrations.
+    ion_writes: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def param_names(cls) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ a file that names any other class is refused with a `ModelFileError`.
 """
 
 import dataclasses
+import importlib.metadata
 import io
 import os
 from collections.abc import Iterable
@@ -31,14 +32,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..channels.base import AbstractChannel
-from ..modules import base as module_base
-from ..modules._build import new_module
-from ..modules.base import GEOMETRY, SHAPE, AbstractModule, CellStructure
+from ..modules.base import AbstractModule
 from ..modules.branch import Branch
 from ..modules.cell import Cell
 from ..modules.compartment import Compartment
-from ..modules.network import Connections, Network
+from ..modules.network import Network
+from ..modules.parameters import Trainable
+from ..modules.quantities import follow, resolve
+from ..simulation.model import Recording, Stimulus
 from ..synapses.base import AbstractSynapse
+from ..synapses.connections import Connections
 from ..synapses.inputs import SpikeTrain
 from .archive import read_archive, write_archive
 
@@ -66,9 +69,10 @@ class ModelFileError(ValueError):
 
 
 def _version() -> str:
-    from .. import __version__
-
-    return __version__
+    try:
+        return importlib.metadata.version("eqcable")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree
+        return "0.0.0+unknown"
 
 
 def _class_path(cls: type) -> str:
@@ -148,7 +152,9 @@ def _spec(module: AbstractModule) -> dict:
         "states": sorted(module.states),
         "stimuli": [list(s.current.shape) for s in module.stimuli],
         "recordings": [[r.name, int(r.indices.shape[0])] for r in module.recordings],
-        "trainables": [[t.name, t.shared, int(t.indices.shape[0])] for t in module.trainables],
+        "trainables": [
+            [t.name, t.shared, int(t.indices.shape[0]), list(t.path)] for t in module.trainables
+        ],
         "units": UNITS,
     }
 
@@ -198,7 +204,7 @@ def _template(entry: dict, base: type, size: int, dtype, path, known: dict[str, 
     return jax.tree.map(lambda _: jnp.zeros((size,), dtype), template)
 
 
-def _network_fields(spec: dict, dtype, path, known: dict[str, type]) -> dict:
+def _connections(spec: dict, dtype, path, known: dict[str, type]) -> tuple:
     net = spec["network"]
     groups = []
     for entry in net["connections"]:
@@ -216,9 +222,37 @@ def _network_fields(spec: dict, dtype, path, known: dict[str, type]) -> dict:
         SpikeTrain(np.zeros(n), v_rest=v_rest, v_peak=v_peak, width=width)
         for n, v_rest, v_peak, width in net["inputs"]
     )
-    return dict(
-        cell_nbranches=tuple(net["cell_nbranches"]), connections=tuple(groups), inputs=inputs
-    )
+    return tuple(groups), inputs
+
+
+def _tree(spec: dict) -> AbstractModule:
+    """A module of the spec's class and tree, built by its public constructor."""
+    ncomp, parents = spec["ncomp_per_branch"], spec["branch_parents"]
+    parent_x, types = spec["branch_parent_x"], spec["branch_types"]
+
+    def cell(first: int, last: int) -> Cell:
+        shift = [p - first if p >= 0 else -1 for p in parents[first:last]]
+        branches = [Branch(Compartment(), n) for n in ncomp[first:last]]
+        return Cell(branches, shift, parent_x[first:last], types[first:last])
+
+    if spec["class"] == "Compartment":
+        return Compartment()
+    if spec["class"] == "Branch":
+        return Branch(Compartment(), ncomp[0])
+    if spec["class"] == "Cell":
+        return cell(0, len(ncomp))
+    ends = np.cumsum([0, *spec["network"]["cell_nbranches"]])
+    return Network([cell(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:], strict=True)])
+
+
+def _trainable(module: AbstractModule, entry: list, index) -> Trainable:
+    name, shared, k = entry[:3]
+    # Files before paths were saved name only the quantity: resolve it once, here.
+    keys = entry[3] if len(entry) > 3 else resolve(module, name).path
+    if not all(isinstance(x, (str, int)) for x in keys):
+        raise ModelFileError(f"trainable {name!r} has a malformed path {keys!r}.")
+    follow(module, tuple(keys))  # the path must exist in the model
+    return Trainable(name=name, shared=bool(shared), indices=index(k), path=tuple(keys))
 
 
 def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
@@ -228,33 +262,23 @@ def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
     zeros = lambda *shape: jnp.zeros(shape, dtype)  # noqa: E731
     index = lambda k: jnp.zeros((k,), jnp.int64 if jax.config.jax_enable_x64 else jnp.int32)  # noqa: E731
     channels = [_template(e, AbstractChannel, ncomp, dtype, path, known) for e in spec["channels"]]
-    fields = dict(
-        ncomp_per_branch=tuple(spec["ncomp_per_branch"]),
-        branch_parents=tuple(spec["branch_parents"]),
-        branch_parent_x=tuple(float(x) for x in spec["branch_parent_x"]),
-        branch_types=tuple(spec["branch_types"]),
-        **{k: zeros(ncomp) for k in (*GEOMETRY, *SHAPE)},
-        celsius=zeros(),
-        channels=tuple(channels),
-        channel_masks=tuple(jnp.zeros((ncomp,), bool) for _ in channels),
-        states={name: zeros(ncomp) for name in spec["states"]},
-        stimuli=tuple(
-            module_base.Stimulus(indices=index(k), current=zeros(k, t)) for k, t in spec["stimuli"]
-        ),
-        recordings=tuple(
-            module_base.Recording(name=name, indices=index(k)) for name, k in spec["recordings"]
-        ),
-        trainables=tuple(
-            module_base.Trainable(name=name, shared=bool(shared), indices=index(k))
-            for name, shared, k in spec["trainables"]
-        ),
-        structure=CellStructure.build(
-            spec["ncomp_per_branch"], spec["branch_parents"], spec["branch_parent_x"]
+    module = eqx.tree_at(
+        lambda m: (m.celsius, m.channels, m.channel_masks, m.states, m.stimuli, m.recordings),
+        _tree(spec),
+        (
+            zeros(),
+            tuple(channels),
+            tuple(jnp.zeros((ncomp,), bool) for _ in channels),
+            {name: zeros(ncomp) for name in spec["states"]},
+            tuple(Stimulus(indices=index(k), current=zeros(k, t)) for k, t in spec["stimuli"]),
+            tuple(Recording(name=name, indices=index(k)) for name, k in spec["recordings"]),
         ),
     )
     if spec["class"] == "Network":
-        fields.update(_network_fields(spec, dtype, path, known))
-    return new_module(_CLASSES[spec["class"]], fields)
+        groups, inputs = _connections(spec, dtype, path, known)
+        module = eqx.tree_at(lambda m: (m.connections, m.inputs), module, (groups, inputs))
+    trainables = tuple(_trainable(module, e, index) for e in spec["trainables"])
+    return eqx.tree_at(lambda m: m.trainables, module, trainables)
 
 
 def load(path: str | os.PathLike, classes: Iterable[type] = ()) -> AbstractModule:

@@ -4,8 +4,9 @@ from .base import AbstractModule as AbstractModule
 from .branch import Branch as Branch
 from .cell import Cell as Cell
 from .compartment import Compartment as Compartment
-from .network import Network as Network, SynapseView as SynapseView
-from .selection import View as View
+from .network import Network as Network
+from .run import integrate as integrate
+from .selection import SynapseView as SynapseView, View as View
 from .swc_cell import (
     DLambda as DLambda,
     MaxLength as MaxLength,

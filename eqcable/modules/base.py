@@ -1,106 +1,26 @@
-"""The fields every simulated module holds, and its edit methods.
+"""`AbstractModule`: what every module users hold can do.
 
-`Compartment`, `Branch` and `Cell` are final subclasses of `AbstractModule` that differ
-only in how they are built. Every edit (`set`, `insert`, `stimulate`, `record`,
-`make_trainable`, `init_states`) returns a new module (via `eqx.tree_at`), so edits also
-work inside `jax.jit`.
+`Compartment`, `Branch`, `Cell` and `Network` are final subclasses that hold the fields
+and differ in how they are built; every method here is implemented once, for all of them.
+Every edit (`set`, `insert`, `stimulate`, `record`, `make_trainable`, `init_states`) returns
+a new module (via `eqx.tree_at`), so edits also work inside `jax.jit`. Quantity names are
+resolved by `eqcable.modules.quantities`, trainables by `eqcable.modules.parameters`.
 """
-
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Float
 
 from ..channels.base import AbstractChannel
-from ..morphology.dhs import build_schedule
-from ..solvers.tree_solve import TreeSchedule
-from ._arrays import float_dtype, full, is_concrete, scatter_set, take
-
-if TYPE_CHECKING:
-    from .selection import Index
-
-# Per-compartment physical quantities every module has, with units and positivity.
-GEOMETRY = {
-    "radius": ("µm", True),
-    "length": ("µm", True),
-    "axial_resistivity": ("Ω·cm", True),
-    "capacitance": ("µF/cm²", True),
-    "v": ("mV", False),
-}
-
-
-# Per-compartment shape factors (dimensionless): a compartment's true membrane area and the
-# axial resistances of its proximal and distal halves, relative to those of the cylinder
-# of its `radius` and `length`. 1 for cylinders; set from 3-D points by
-# `Branch.from_points`, so that scaling `radius` or `length` scales the true geometry.
-SHAPE = ("area_scale", "r_proximal_scale", "r_distal_scale")
-
-
-class Stimulus(eqx.Module):
-    """Currents (nA) injected into compartments ``indices``, one row per compartment."""
-
-    indices: Int[Array, " k"]
-    current: Float[Array, "k ntime"]
-
-
-class Recording(eqx.Module):
-    """A quantity recorded at compartments ``indices``."""
-
-    name: str = eqx.field(static=True)
-    indices: Int[Array, " k"]
-
-
-class Trainable(eqx.Module):
-    """A parameter made trainable at compartments ``indices``, shared or per compartment."""
-
-    name: str = eqx.field(static=True)
-    shared: bool = eqx.field(static=True)
-    indices: Int[Array, " k"]
-
-
-class CellStructure(eqx.Module):
-    """Integer arrays of the compartment tree (see `eqcable.morphology.dhs.Schedule`)."""
-
-    comp_to_node: Int[Array, " ncomp"]
-    node_to_comp: Int[Array, " nnodes"]
-    parent_half: Int[Array, " nnodes"]
-    tree: TreeSchedule
-
-    @staticmethod
-    def build(
-        ncomp_per_branch: Sequence[int],
-        parents: Sequence[int],
-        parent_x: Sequence[float] | None = None,
-    ) -> "CellStructure":
-        s = build_schedule(ncomp_per_branch, parents, parent_x)
-        return CellStructure(
-            comp_to_node=jnp.asarray(s.comp_to_node),
-            node_to_comp=jnp.asarray(s.node_to_comp),
-            parent_half=jnp.asarray(s.parent_half),
-            tree=TreeSchedule(
-                parent=jnp.asarray(s.parent),
-                all_children=jnp.asarray(s.all_children),
-                all_parents=jnp.asarray(s.all_parents),
-                levels=jnp.asarray(s.levels),
-            ),
-        )
-
-
-def check_value(name: str, value: Any, positive: bool = False) -> None:
-    """Raise `ValueError` if a concrete `value` is non-finite (or non-positive)."""
-    if not is_concrete(value):
-        return
-    arr = np.asarray(value)
-    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be a real number or array, got {arr.dtype}.")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {value!r}.")
-    if positive and np.any(arr <= 0):
-        raise ValueError(f"{name} must be positive, got {value!r}.")
+from ..simulation.model import AbstractModel, Recording, Stimulus
+from ..simulation.recording import recordable_names, synapse_group
+from . import parameters
+from .arrays import check_value, float_dtype, full, is_concrete, scatter_set, take
+from .quantities import follow, quantity_names, replace, resolve
+from .run import integrate
+from .selection import Index, View
 
 
 @eqx.filter_jit
@@ -109,38 +29,21 @@ def _steady_state(channel: AbstractChannel, v, celsius) -> dict:
     return channel.steady_state(v, celsius)
 
 
-class AbstractModule(eqx.Module):
-    """A neuron model: compartments on a tree, channels, stimuli, recordings.
+class AbstractModule(AbstractModel):
+    """A neuron model: compartments on a tree, channels, stimuli, recordings (and, in a
+    `Network`, synapses).
 
     Per-compartment arrays are in *flat compartment order*: branch 0's compartments,
-    then branch 1's, and so on.
-
-    Geometry: a compartment is a cylinder of `radius` and `length` (µm) whose membrane area
-    and half axial resistances are multiplied by `area_scale`, `r_proximal_scale` and
-    `r_distal_scale` (all 1 for cylinders; for compartments built from 3-D points they
-    make the geometry NEURON's, see `Branch.from_points`).
+    then branch 1's, and so on. The tree is described by the static fields
+    `ncomp_per_branch`, `branch_parents`, `branch_parent_x` and `branch_types` (see
+    `Cell`), the physics by float arrays (see [`eqcable.simulation.AbstractModel`][]).
     """
 
-    ncomp_per_branch: tuple[int, ...] = eqx.field(static=True)
-    branch_parents: tuple[int, ...] = eqx.field(static=True)
-    branch_parent_x: tuple[float, ...] = eqx.field(static=True)
-    branch_types: tuple[int, ...] = eqx.field(static=True)
-    radius: Float[Array, " ncomp"]
-    length: Float[Array, " ncomp"]
-    axial_resistivity: Float[Array, " ncomp"]
-    capacitance: Float[Array, " ncomp"]
-    v: Float[Array, " ncomp"]
-    area_scale: Float[Array, " ncomp"]
-    r_proximal_scale: Float[Array, " ncomp"]
-    r_distal_scale: Float[Array, " ncomp"]
-    celsius: Float[Array, ""]
-    channels: tuple[AbstractChannel, ...]
-    channel_masks: tuple[Bool[Array, " ncomp"], ...]
-    states: dict[str, Float[Array, " ncomp"]]
-    stimuli: tuple[Stimulus, ...]
-    recordings: tuple[Recording, ...]
-    trainables: tuple[Trainable, ...]
-    structure: CellStructure
+    ncomp_per_branch: eqx.AbstractVar[tuple[int, ...]]
+    branch_parents: eqx.AbstractVar[tuple[int, ...]]
+    branch_parent_x: eqx.AbstractVar[tuple[float, ...]]
+    branch_types: eqx.AbstractVar[tuple[int, ...]]
+    trainables: eqx.AbstractVar[tuple[parameters.Trainable, ...]]
 
     # ------------------------------------------------------------------ sizes, names
     @property
@@ -153,72 +56,24 @@ class AbstractModule(eqx.Module):
         """Number of branches."""
         return len(self.ncomp_per_branch)
 
-    def _channel_index(self, name: str) -> int | None:
-        for k, ch in enumerate(self.channels):
-            if ch.name == name:
-                return k
-        return None
-
-    def _parse(self, name: str) -> tuple[str, int | None, str]:
-        """Classify a quantity name: ('geometry'|'param'|'state'|'celsius', channel, field)."""
-        if not isinstance(name, str):
-            raise TypeError(f"Quantity names are strings, got {name!r}.")
-        if name in GEOMETRY:
-            return "geometry", None, name
-        if name == "celsius":
-            return "celsius", None, name
-        if name in self.states:
-            return "state", None, name
-        for k, ch in enumerate(self.channels):
-            field = name.removeprefix(f"{ch.name}_")
-            if field != name and field in ch.param_names():
-                return "param", k, field
-        raise ValueError(f"Unknown quantity {name!r}. Known: {', '.join(self.quantity_names())}.")
-
     def quantity_names(self) -> tuple[str, ...]:
-        """All names usable in `set`, `make_trainable` and (with currents) `record`."""
-        names = list(GEOMETRY) + ["celsius"]
-        for ch in self.channels:
-            names += [f"{ch.name}_{p}" for p in ch.param_names()]
-        names += list(self.states)
-        return tuple(names)
+        """All names usable in `set` and `make_trainable`."""
+        return quantity_names(self)
 
     def recordable_names(self) -> tuple[str, ...]:
-        """Names usable in `record`: ``v``, channel states, and ``i_<Channel>`` currents."""
-        return ("v", *self.states, *(f"i_{ch.name}" for ch in self.channels))
+        """Names usable in `record`: ``v``, channel states, ``i_<Channel>`` currents, and
+        in a network synapse states and ``i_<Synapse>`` currents."""
+        return recordable_names(self.channels, self.connections)
 
-    def get(self, name: str) -> Float[Array, " ncomp"]:
-        """The per-compartment array of quantity `name` (``celsius`` is a scalar)."""
-        kind, k, field = self._parse(name)
-        if kind == "geometry":
-            return getattr(self, field)
-        if kind == "celsius":
-            return self.celsius
-        if kind == "state":
-            return self.states[field]
-        return getattr(self.channels[k], field)
-
-    def _replace(self, name: str, value: Array) -> "AbstractModule":
-        kind, k, field = self._parse(name)
-        if kind == "geometry":
-            return eqx.tree_at(lambda m: getattr(m, field), self, value)
-        if kind == "celsius":
-            return eqx.tree_at(lambda m: m.celsius, self, value)
-        if kind == "state":
-            return eqx.tree_at(lambda m: m.states[field], self, value)
-        return eqx.tree_at(lambda m: getattr(m.channels[k], field), self, value)
+    def get(self, name: str) -> Float[Array, " n"]:
+        """The array of quantity `name`: one value per compartment (per connection for
+        synapse quantities; ``celsius`` is a scalar)."""
+        return follow(self, resolve(self, name).path)
 
     def _extent(self, name: str) -> int:
-        """How many values quantity (or recording) `name` has: one per compartment."""
-        return self.ncomp
-
-    def _must_be_positive(self, kind: str, k: int | None, field: str) -> bool:
-        """Whether a quantity (as classified by `_parse`) must be positive."""
-        return kind == "geometry" and GEOMETRY[field][1]
-
-    def _is_synaptic(self, name: str) -> bool:
-        """Whether `name` is a quantity of synapses (one value per connection)."""
-        return False
+        """How many values a quantity or recording has: compartments or connections."""
+        k = synapse_group(name, tuple(c.synapse for c in self.connections))
+        return self.ncomp if k is None else self.connections[k].size
 
     def path_distance(self, reference: int = 0) -> np.ndarray:
         """Distance along the cell (µm) from compartment `reference`'s centre to every
@@ -259,13 +114,11 @@ class AbstractModule(eqx.Module):
         return dist[np.asarray(s.comp_to_node)]
 
     # ------------------------------------------------------------------ selections
-    def branch(self, index: "Index"):
+    def branch(self, index: Index):
         """Select branches: an int, a sequence of ints, a slice or ``"all"``.
 
         **Returns:** a selection whose edit methods return the updated whole module.
         """
-        from .selection import View
-
         return View.of_branches(self, index)
 
     def group(self, name: str | int):
@@ -274,8 +127,6 @@ class AbstractModule(eqx.Module):
 
         **Raises:** `ValueError` for an unknown name, or if no branch has that type.
         """
-        from .selection import View
-
         ids = {"soma": 1, "axon": 2, "basal": 3, "dend": 3, "apical": 4, "apic": 4}
         if isinstance(name, str):
             if name not in ids:
@@ -289,10 +140,8 @@ class AbstractModule(eqx.Module):
             raise ValueError(f"No branch has type {name!r} (type ids present: {present}).")
         return View.of_branches(self, branches)
 
-    def comp(self, index: "Index"):
+    def comp(self, index: Index):
         """Select compartments by flat index (int, sequence, slice or ``"all"``)."""
-        from .selection import View
-
         return View.of_comps(self, index)
 
     # ------------------------------------------------------------------ edits
@@ -304,20 +153,20 @@ class AbstractModule(eqx.Module):
         - `name`: ``radius`` (µm), ``length`` (µm), ``axial_resistivity`` (Ω·cm),
           ``capacitance`` (µF/cm²), ``v`` (mV, the initial voltage), ``celsius`` (°C,
           whole module only), a channel parameter ``"<Channel>_<param>"`` or a channel
-          state ``"<Channel>_<state>"``.
+          state ``"<Channel>_<state>"`` (in a network also synapse parameters and states).
         - `value`: a scalar, or one value per selected compartment.
 
         **Raises:** `ValueError` for an unknown name, a non-finite value, or a
         non-positive geometric quantity.
         """
-        kind, k, field = self._parse(name)
-        check_value(name, value, positive=self._must_be_positive(kind, k, field))
-        if kind == "celsius":
+        q = resolve(self, name)
+        check_value(name, value, positive=q.positive)
+        if q.per == "module":
             if _where is not None and len(_where) != self.ncomp:
                 raise ValueError("celsius applies to the whole module; set it without a selection.")
             if jnp.ndim(value) != 0:
                 raise ValueError(f"celsius must be a scalar (°C), got shape {jnp.shape(value)}.")
-            return self._replace(name, jnp.asarray(value, dtype=self.celsius.dtype))
+            return replace(self, q.path, jnp.asarray(value, dtype=self.celsius.dtype))
         where = np.arange(self._extent(name)) if _where is None else _where
         shape = jnp.shape(value)
         if len(shape) > 1 or (len(shape) == 1 and shape[0] != len(where)):
@@ -325,7 +174,7 @@ class AbstractModule(eqx.Module):
                 f"set({name!r}): expected a scalar or {len(where)} values (one per selected "
                 f"item), got shape {shape}."
             )
-        return self._replace(name, scatter_set(self.get(name), where, value))
+        return replace(self, q.path, scatter_set(follow(self, q.path), where, value))
 
     def insert(self, channel: AbstractChannel, *, _where: np.ndarray | None = None):
         """Insert a channel everywhere (or on a selection) with its parameter values.
@@ -342,7 +191,7 @@ class AbstractModule(eqx.Module):
             check_value(f"{channel.name}_{p}", getattr(channel, p))
         where = np.arange(self.ncomp) if _where is None else _where
         module = self
-        k = self._channel_index(channel.name)
+        k = next((i for i, ch in enumerate(self.channels) if ch.name == channel.name), None)
         if k is None:
             broadcast = jax.tree.map(lambda x: full(self.ncomp, x), channel)
             mask = full(self.ncomp, False, dtype=bool)
@@ -372,13 +221,12 @@ class AbstractModule(eqx.Module):
         if not channel.state_names:
             return self
         ss = _steady_state(channel, self.v, self.celsius)
-        module = self
-        for s in channel.state_names:
-            name = f"{channel.name}_{s}"
-            module = module._replace(
-                name, scatter_set(module.states[name], where, take(ss[s], where))
-            )
-        return module
+        names = [f"{channel.name}_{s}" for s in channel.state_names]
+        new = {
+            n: scatter_set(self.states[n], where, take(ss[s], where))
+            for n, s in zip(names, channel.state_names, strict=True)
+        }
+        return eqx.tree_at(lambda m: m.states, self, {**self.states, **new})
 
     def init_states(self):
         """Set every channel's gating states to their steady state at the present ``v``.
@@ -408,15 +256,15 @@ class AbstractModule(eqx.Module):
                 f"stimulate(): expected shape (ntime,) or ({len(where)}, ntime), "
                 f"got {current.shape}."
             )
-        current = jnp.asarray(current)
-        stim = Stimulus(indices=jnp.asarray(where), current=current)
+        stim = Stimulus(indices=jnp.asarray(where), current=jnp.asarray(current))
         return eqx.tree_at(lambda m: m.stimuli, self, self.stimuli + (stim,))
 
     def record(self, name: str = "v", *, _where: np.ndarray | None = None):
         """Record `name` at every selected compartment (one output row each).
 
         `name` is ``v`` (mV), a channel state (``"HH_m"``) or a channel's current density
-        ``"i_<Channel>"`` (mA/cm², outward positive).
+        ``"i_<Channel>"`` (mA/cm², outward positive); in a network also a synapse state or
+        current (see `Network.synapse`).
 
         **Raises:** `ValueError` for an unknown name.
         """
@@ -428,8 +276,9 @@ class AbstractModule(eqx.Module):
         rec = Recording(name=name, indices=jnp.asarray(where))
         return eqx.tree_at(lambda m: m.recordings, self, self.recordings + (rec,))
 
+    # ------------------------------------------------------------------ parameters
     def make_trainable(self, name: str, *, shared: bool = True, _where: np.ndarray | None = None):
-        """Make a parameter trainable on the whole module (or a selection).
+        """Declare a parameter trainable on the whole module (or a selection).
 
         **Arguments:**
 
@@ -437,73 +286,44 @@ class AbstractModule(eqx.Module):
         - `shared`: if ``True`` (default) one value is shared by all selected
           compartments; if ``False`` every selected compartment gets its own value.
 
-        The values appear, in order, in `params()`.
+        The values appear, in order, in `params()`. The name is resolved now, once, into
+        the path of its array in the module.
 
-        **Raises:** `ValueError` for an unknown name, or when `shared=True` but the
-        selected compartments currently hold different values.
+        **Raises:** `ValueError` for an unknown name, an empty selection, a quantity with
+        no gradient, or when `shared=True` but the selection holds different values.
         """
-        kind, _, _ = self._parse(name)
-        if kind == "celsius":
-            raise ValueError("celsius cannot be made trainable.")
         where = np.arange(self._extent(name)) if _where is None else _where
-        if shared:
-            current = self.get(name)
-            if is_concrete(current) and np.unique(np.asarray(current)[where]).size > 1:
-                raise ValueError(
-                    f"make_trainable({name!r}, shared=True): the selected items hold "
-                    "different values; set one value first or use shared=False."
-                )
-        tr = Trainable(name=name, shared=bool(shared), indices=jnp.asarray(where))
+        tr = parameters.declare(self, name, shared, where)
         return eqx.tree_at(lambda m: m.trainables, self, self.trainables + (tr,))
 
     def params(self) -> tuple[dict[str, Float[Array, "..."]], ...]:
         """The trainable values: one ``{name: value}`` dict per `make_trainable` call.
 
         A shared parameter's value is a scalar; a per-compartment one has one entry per
-        selected compartment. Pass (an updated copy of) this to `integrate`.
+        selected compartment. Pass (an updated copy of) this to `integrate`. It is a view:
+        the module itself is the parameter too (see `trainable_filter`).
         """
-        out = []
-        for tr in self.trainables:
-            values = take(self.get(tr.name), tr.indices)
-            out.append({tr.name: values[0] if tr.shared else values})
-        return tuple(out)
+        return parameters.params(self)
 
     def check_params(self, params) -> None:
         """Check that `params` has the structure and shapes of `params()` (cheap, no copies).
 
         **Raises:** `ValueError` naming the mismatch, or a non-finite concrete value.
         """
-        if not isinstance(params, (tuple, list)) or len(params) != len(self.trainables):
-            raise ValueError(
-                f"params do not match this module's trainables: expected a tuple of "
-                f"{len(self.trainables)} dicts like module.params(), got {type(params).__name__}"
-                + (f" of length {len(params)}." if isinstance(params, (tuple, list)) else ".")
-            )
-        for k, (tr, p) in enumerate(zip(self.trainables, params, strict=True)):
-            if not isinstance(p, dict) or set(p) != {tr.name}:
-                raise ValueError(
-                    f"params do not match this module's trainables: entry {k} should be "
-                    f"{{{tr.name!r}: value}}, got {p!r}."
-                )
-            shape = () if tr.shared else tr.indices.shape
-            if jnp.shape(p[tr.name]) != shape:
-                raise ValueError(
-                    f"params value for {tr.name!r} has shape {jnp.shape(p[tr.name])}, "
-                    f"expected {shape} ({'shared' if tr.shared else 'one per compartment'})."
-                )
-            check_value(f"params value for {tr.name!r}", p[tr.name])
+        parameters.check_params(self, params)
 
-    def apply_params(self, params) -> "AbstractModule":
+    def apply_params(self, params):
         """Write trainable values (as returned by `params()`) into the module."""
-        if params is None:
-            return self
-        self.check_params(params)
-        module = self
-        for tr, p in zip(self.trainables, params, strict=True):
-            module = module._replace(
-                tr.name, scatter_set(module.get(tr.name), tr.indices, p[tr.name])
-            )
-        return module
+        return parameters.apply_params(self, params)
+
+    def trainable_filter(self):
+        """A filter spec for `eqx.partition`: ``True`` at the arrays that `make_trainable`
+        declared, ``False`` elsewhere. For example::
+
+            diff, static = eqx.partition(cell, cell.trainable_filter())
+            grads = eqx.filter_grad(lambda d: loss(eqx.combine(d, static)))(diff)
+        """
+        return parameters.trainable_filter(self)
 
     def delete_recordings(self):
         """Remove all recordings."""
@@ -529,8 +349,6 @@ class AbstractModule(eqx.Module):
         checkpoint_length: int | str | None = "auto",
     ):
         """Simulate and return the recordings. See [`eqcable.integrate`][]."""
-        from ..integrate import integrate
-
         return integrate(
             self,
             params,

@@ -2,14 +2,23 @@
 
 import math
 from collections.abc import Sequence
+from typing import ClassVar
 
+import equinox as eqx
+import jax.numpy as jnp
 import numpy as np
-from jaxtyping import ArrayLike, Float
+from jaxtyping import Array, ArrayLike, Bool, Float
 
+from ..channels.base import AbstractChannel
 from ..morphology.geometry import pt3d_arc_lengths, segment_geometry
-from ._build import fields_from_arrays, fields_from_parts, new_module
+from ..simulation.model import CellStructure, Recording, Stimulus
+from ..synapses.connections import Connections
+from ..synapses.inputs import SpikeTrain
+from .arrays import check_value
+from .assemble import from_parts
 from .base import AbstractModule
 from .compartment import Compartment
+from .parameters import Trainable
 
 
 class Branch(AbstractModule):
@@ -26,6 +35,29 @@ class Branch(AbstractModule):
     **Raises:** `ValueError` if ``ncomp < 1`` or does not match the sequence's length;
     `TypeError` if the parts are not compartments.
     """
+
+    ncomp_per_branch: tuple[int, ...] = eqx.field(static=True)
+    branch_parents: tuple[int, ...] = eqx.field(static=True)
+    branch_parent_x: tuple[float, ...] = eqx.field(static=True)
+    branch_types: tuple[int, ...] = eqx.field(static=True)
+    radius: Float[Array, " ncomp"]
+    length: Float[Array, " ncomp"]
+    axial_resistivity: Float[Array, " ncomp"]
+    capacitance: Float[Array, " ncomp"]
+    v: Float[Array, " ncomp"]
+    area_scale: Float[Array, " ncomp"]
+    r_proximal_scale: Float[Array, " ncomp"]
+    r_distal_scale: Float[Array, " ncomp"]
+    celsius: Float[Array, ""]
+    channels: tuple[AbstractChannel, ...]
+    channel_masks: tuple[Bool[Array, " ncomp"], ...]
+    states: dict[str, Float[Array, " ncomp"]]
+    stimuli: tuple[Stimulus, ...]
+    recordings: tuple[Recording, ...]
+    trainables: tuple[Trainable, ...]
+    structure: CellStructure
+    connections: ClassVar[tuple[Connections, ...]] = ()  # only networks have synapses
+    inputs: ClassVar[tuple[SpikeTrain, ...]] = ()
 
     def __init__(self, compartments: Compartment | Sequence[Compartment], ncomp: int | None = None):
         if isinstance(compartments, Compartment):
@@ -45,9 +77,29 @@ class Branch(AbstractModule):
             for i, c in enumerate(parts):
                 if not isinstance(c, Compartment):
                     raise TypeError(f"Branch part {i} is a {type(c).__name__}, not a Compartment.")
-        fields = fields_from_parts(parts, (len(parts),), (-1,))
-        for name, value in fields.items():
-            setattr(self, name, value)
+        fields = from_parts(parts, (len(parts),), (-1,))
+        (
+            self.ncomp_per_branch,
+            self.branch_parents,
+            self.branch_parent_x,
+            self.branch_types,
+            self.radius,
+            self.length,
+            self.axial_resistivity,
+            self.capacitance,
+            self.v,
+            self.area_scale,
+            self.r_proximal_scale,
+            self.r_distal_scale,
+            self.celsius,
+            self.channels,
+            self.channel_masks,
+            self.states,
+            self.stimuli,
+            self.recordings,
+            self.trainables,
+            self.structure,
+        ) = fields
 
     @classmethod
     def from_points(
@@ -86,16 +138,19 @@ class Branch(AbstractModule):
         or a compartment whose mean radius is zero.
         """
         arrays = points_geometry(xyz, radius, ncomp)
-        n = len(arrays["radius"])
-        return new_module(
-            cls,
-            fields_from_arrays(
-                **arrays,
-                axial_resistivity=np.full(n, axial_resistivity),
-                capacitance=np.full(n, capacitance),
-                v=np.full(n, v),
-            ),
-        )
+        compartment = Compartment(axial_resistivity=axial_resistivity, capacitance=capacitance, v=v)
+        return with_geometry(cls(compartment, len(arrays["radius"])), arrays)
+
+
+def with_geometry(module: AbstractModule, arrays: dict[str, np.ndarray]):
+    """`module` with the per-compartment arrays `arrays` (`radius`, `length` and shape
+    factors, as from `points_geometry`) in place of its own."""
+    names = tuple(arrays)
+    for name in names:
+        check_value(name, arrays[name], positive=True)
+    dtype = module.radius.dtype
+    values = tuple(jnp.asarray(np.asarray(arrays[n], dtype=dtype)) for n in names)
+    return eqx.tree_at(lambda m: tuple(getattr(m, n) for n in names), module, values)
 
 
 def points_geometry(

@@ -1,10 +1,19 @@
 """A cell: branches on a tree."""
 
 from collections.abc import Sequence
+from typing import ClassVar
 
-from ._build import fields_from_parts
+import equinox as eqx
+from jaxtyping import Array, Bool, Float
+
+from ..channels.base import AbstractChannel
+from ..simulation.model import CellStructure, Recording, Stimulus
+from ..synapses.connections import Connections
+from ..synapses.inputs import SpikeTrain
+from .assemble import from_parts
 from .base import AbstractModule
 from .branch import Branch
+from .parameters import Trainable
 
 
 class Cell(AbstractModule):
@@ -27,6 +36,29 @@ class Cell(AbstractModule):
     index out of range, cycle, not exactly one root) or `parent_x` is outside ``[0, 1]``.
     """
 
+    ncomp_per_branch: tuple[int, ...] = eqx.field(static=True)
+    branch_parents: tuple[int, ...] = eqx.field(static=True)
+    branch_parent_x: tuple[float, ...] = eqx.field(static=True)
+    branch_types: tuple[int, ...] = eqx.field(static=True)
+    radius: Float[Array, " ncomp"]
+    length: Float[Array, " ncomp"]
+    axial_resistivity: Float[Array, " ncomp"]
+    capacitance: Float[Array, " ncomp"]
+    v: Float[Array, " ncomp"]
+    area_scale: Float[Array, " ncomp"]
+    r_proximal_scale: Float[Array, " ncomp"]
+    r_distal_scale: Float[Array, " ncomp"]
+    celsius: Float[Array, ""]
+    channels: tuple[AbstractChannel, ...]
+    channel_masks: tuple[Bool[Array, " ncomp"], ...]
+    states: dict[str, Float[Array, " ncomp"]]
+    stimuli: tuple[Stimulus, ...]
+    recordings: tuple[Recording, ...]
+    trainables: tuple[Trainable, ...]
+    structure: CellStructure
+    connections: ClassVar[tuple[Connections, ...]] = ()  # only networks have synapses
+    inputs: ClassVar[tuple[SpikeTrain, ...]] = ()
+
     def __init__(
         self,
         branches: Sequence[Branch],
@@ -39,17 +71,43 @@ class Cell(AbstractModule):
             if not isinstance(b, Branch):
                 raise TypeError(f"Cell branch {i} is a {type(b).__name__}, not a Branch.")
         parents = list(parents)
-        roots = [i for i, p in enumerate(parents) if p == -1]
-        if len(parents) == len(branches) and len(roots) != 1:
-            raise ValueError(
-                f"A cell needs exactly one root branch (parent -1); got {len(roots)}: {roots}."
-            )
         if branch_types is not None and len(branch_types) != len(branches):
             raise ValueError(
                 f"`branch_types` has {len(branch_types)} entries for {len(branches)} branches."
             )
-        fields = fields_from_parts(
-            branches, [b.ncomp for b in branches], parents, parent_x, branch_types
+        if len(parents) == len(branches):
+            _check_one_root(parents)
+        fields = from_parts(branches, [b.ncomp for b in branches], parents, parent_x, branch_types)
+        (
+            self.ncomp_per_branch,
+            self.branch_parents,
+            self.branch_parent_x,
+            self.branch_types,
+            self.radius,
+            self.length,
+            self.axial_resistivity,
+            self.capacitance,
+            self.v,
+            self.area_scale,
+            self.r_proximal_scale,
+            self.r_distal_scale,
+            self.celsius,
+            self.channels,
+            self.channel_masks,
+            self.states,
+            self.stimuli,
+            self.recordings,
+            self.trainables,
+            self.structure,
+        ) = fields
+
+    def __check_init__(self):
+        _check_one_root(self.branch_parents)
+
+
+def _check_one_root(parents: Sequence[int]) -> None:
+    roots = [i for i, p in enumerate(parents) if p == -1]
+    if len(roots) != 1:
+        raise ValueError(
+            f"A cell needs exactly one root branch (parent -1); got {len(roots)}: {roots}."
         )
-        for name, value in fields.items():
-            setattr(self, name, value)

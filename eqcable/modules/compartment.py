@@ -1,9 +1,17 @@
 """A single compartment: the building block of branches."""
 
-from jaxtyping import ArrayLike
+from typing import ClassVar
 
-from ._build import fields_from_scalars
+import equinox as eqx
+from jaxtyping import Array, ArrayLike, Bool, Float
+
+from ..channels.base import AbstractChannel
+from ..simulation.model import CellStructure, Recording, Stimulus
+from ..synapses.connections import Connections
+from ..synapses.inputs import SpikeTrain
+from .assemble import from_scalars
 from .base import AbstractModule
+from .parameters import Trainable
 
 
 class Compartment(AbstractModule):
@@ -21,6 +29,29 @@ class Compartment(AbstractModule):
     resistivity or capacitance.
     """
 
+    ncomp_per_branch: tuple[int, ...] = eqx.field(static=True)
+    branch_parents: tuple[int, ...] = eqx.field(static=True)
+    branch_parent_x: tuple[float, ...] = eqx.field(static=True)
+    branch_types: tuple[int, ...] = eqx.field(static=True)
+    radius: Float[Array, " ncomp"]
+    length: Float[Array, " ncomp"]
+    axial_resistivity: Float[Array, " ncomp"]
+    capacitance: Float[Array, " ncomp"]
+    v: Float[Array, " ncomp"]
+    area_scale: Float[Array, " ncomp"]
+    r_proximal_scale: Float[Array, " ncomp"]
+    r_distal_scale: Float[Array, " ncomp"]
+    celsius: Float[Array, ""]
+    channels: tuple[AbstractChannel, ...]
+    channel_masks: tuple[Bool[Array, " ncomp"], ...]
+    states: dict[str, Float[Array, " ncomp"]]
+    stimuli: tuple[Stimulus, ...]
+    recordings: tuple[Recording, ...]
+    trainables: tuple[Trainable, ...]
+    structure: CellStructure
+    connections: ClassVar[tuple[Connections, ...]] = ()  # only networks have synapses
+    inputs: ClassVar[tuple[SpikeTrain, ...]] = ()
+
     def __init__(
         self,
         radius: ArrayLike = 1.0,
@@ -29,12 +60,32 @@ class Compartment(AbstractModule):
         capacitance: ArrayLike = 1.0,
         v: ArrayLike = -65.0,
     ):
-        fields = fields_from_scalars(
+        fields = from_scalars(
             radius=radius,
             length=length,
             axial_resistivity=axial_resistivity,
             capacitance=capacitance,
             v=v,
         )
-        for name, value in fields.items():
-            setattr(self, name, value)
+        (
+            self.ncomp_per_branch,
+            self.branch_parents,
+            self.branch_parent_x,
+            self.branch_types,
+            self.radius,
+            self.length,
+            self.axial_resistivity,
+            self.capacitance,
+            self.v,
+            self.area_scale,
+            self.r_proximal_scale,
+            self.r_distal_scale,
+            self.celsius,
+            self.channels,
+            self.channel_masks,
+            self.states,
+            self.stimuli,
+            self.recordings,
+            self.trainables,
+            self.structure,
+        ) = fields

@@ -1,64 +1,30 @@
 """A network: cells connected by synapses.
 
 The cells' compartments are concatenated (cell 0's, then cell 1's, ...) into one forest,
-so the whole network is one `AbstractModule`: one array per quantity and one tree solve,
-whose levels hold the nodes of all cells at the same depth (see
-`eqcable.morphology.dhs`). Synapses are stored per type in `Connections`.
+so the whole network is one module: one array per quantity and one tree solve, whose
+levels hold the nodes of all cells at the same depth (see `eqcable.morphology.dhs`).
+Synapses are stored per type in `Connections` (made by `eqcable.modules.connect`).
 """
 
 from collections.abc import Sequence
 
 import equinox as eqx
 import jax
-import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Float, Int, Shaped
+from jaxtyping import Array, ArrayLike, Bool, Float, Shaped
 
+from ..channels.base import AbstractChannel
 from ..morphology.tree import branch_offsets
+from ..simulation.model import CellStructure, Recording, Stimulus
 from ..synapses.base import AbstractSynapse
+from ..synapses.connections import Connections
 from ..synapses.inputs import SpikeTrain
-from ._arrays import concatenate, float_dtype, is_concrete, take
-from ._build import fields_from_parts
-from .base import AbstractModule, check_value
-from .selection import Index, View, _resolve
-
-
-class Connections(eqx.Module):
-    """All connections of one synapse type.
-
-    **Fields:**
-
-    - `synapse`: the synapse, each parameter an array with one value per connection.
-    - `pre`: presynaptic compartment of each connection (flat network index), or
-      ``-1 - k`` for the network's input spike train ``k``.
-    - `post`: postsynaptic compartment of each connection.
-    - `states`: the synapse states, one value per connection.
-    - `delay`: delay of each connection (ms); static, as it sets buffer sizes.
-    """
-
-    synapse: AbstractSynapse
-    pre: Int[Array, " nconn"]
-    post: Int[Array, " nconn"]
-    states: dict[str, Float[Array, " nconn"]]
-    delay: tuple[float, ...] = eqx.field(static=True)
-
-    @property
-    def size(self) -> int:
-        """Number of connections."""
-        return len(self.delay)
-
-
-def _broadcast(value, n: int, what: str):
-    """`value` as one value per connection (NumPy, or JAX when `value` is traced)."""
-    xp = np if is_concrete(value) else jnp
-    arr = xp.asarray(value, dtype=float_dtype())
-    if arr.ndim == 0:
-        return xp.full(n, arr)
-    if arr.shape != (n,):
-        raise ValueError(
-            f"{what}: expected a scalar or {n} values (one per connection), got shape {arr.shape}."
-        )
-    return arr
+from . import connect as connecting
+from .assemble import from_parts
+from .base import AbstractModule
+from .connect import npairs
+from .parameters import Trainable
+from .selection import Index, SynapseView, View, resolve_index
 
 
 class Network(AbstractModule):
@@ -80,6 +46,26 @@ class Network(AbstractModule):
     `ValueError` for an empty list or cells at different temperatures.
     """
 
+    ncomp_per_branch: tuple[int, ...] = eqx.field(static=True)
+    branch_parents: tuple[int, ...] = eqx.field(static=True)
+    branch_parent_x: tuple[float, ...] = eqx.field(static=True)
+    branch_types: tuple[int, ...] = eqx.field(static=True)
+    radius: Float[Array, " ncomp"]
+    length: Float[Array, " ncomp"]
+    axial_resistivity: Float[Array, " ncomp"]
+    capacitance: Float[Array, " ncomp"]
+    v: Float[Array, " ncomp"]
+    area_scale: Float[Array, " ncomp"]
+    r_proximal_scale: Float[Array, " ncomp"]
+    r_distal_scale: Float[Array, " ncomp"]
+    celsius: Float[Array, ""]
+    channels: tuple[AbstractChannel, ...]
+    channel_masks: tuple[Bool[Array, " ncomp"], ...]
+    states: dict[str, Float[Array, " ncomp"]]
+    stimuli: tuple[Stimulus, ...]
+    recordings: tuple[Recording, ...]
+    trainables: tuple[Trainable, ...]
+    structure: CellStructure
     cell_nbranches: tuple[int, ...] = eqx.field(static=True)
     connections: tuple[Connections, ...]
     inputs: tuple[SpikeTrain, ...]
@@ -100,9 +86,29 @@ class Network(AbstractModule):
             parents += [p + offset if p >= 0 else -1 for p in c.branch_parents]
             parent_x += list(c.branch_parent_x)
             types += list(c.branch_types)
-        fields = fields_from_parts(cells, ncomp, parents, parent_x, types)
-        for name, value in fields.items():
-            setattr(self, name, value)
+        fields = from_parts(cells, ncomp, parents, parent_x, types)
+        (
+            self.ncomp_per_branch,
+            self.branch_parents,
+            self.branch_parent_x,
+            self.branch_types,
+            self.radius,
+            self.length,
+            self.axial_resistivity,
+            self.capacitance,
+            self.v,
+            self.area_scale,
+            self.r_proximal_scale,
+            self.r_distal_scale,
+            self.celsius,
+            self.channels,
+            self.channel_masks,
+            self.states,
+            self.stimuli,
+            self.recordings,
+            self.trainables,
+            self.structure,
+        ) = fields
         self.cell_nbranches = tuple(c.nbranches for c in cells)
         self.connections = ()
         self.inputs = ()
@@ -116,7 +122,7 @@ class Network(AbstractModule):
     def cell(self, index: Index) -> View:
         """Select cells: an int, a sequence of ints, a slice or ``"all"``. Continue with
         ``.branch(j)`` (branch `j` of each selected cell) and ``.comp(k)``."""
-        cells = _resolve(index, self.ncells, "cell")
+        cells = resolve_index(index, self.ncells, "cell")
         if len(cells) == 0:
             raise ValueError(f"cell({index!r}) selects no cell.")
         first = branch_offsets(self.cell_nbranches)
@@ -131,7 +137,7 @@ class Network(AbstractModule):
         """Select connections of the synapse type `name` (e.g. ``"IonotropicSynapse"``), by
         their index among that type's connections (in the order they were made)."""
         k = self._group(name)
-        indices = _resolve(index, self.connections[k].size, "connection")
+        indices = resolve_index(index, self.connections[k].size, "connection")
         if len(indices) == 0:
             raise ValueError(f"synapse({name!r}, {index!r}) selects no connection.")
         return SynapseView(self, name, indices)
@@ -143,114 +149,7 @@ class Network(AbstractModule):
         known = [c.synapse.name for c in self.connections]
         raise ValueError(f"No {synapse_name!r} synapses in this network (present: {known}).")
 
-    # ------------------------------------------------------------------ quantities
-    def _parse(self, name: str):
-        if isinstance(name, str):
-            for k, c in enumerate(self.connections):
-                field = name.removeprefix(f"{c.synapse.name}_")
-                if field != name and field in c.synapse.param_names():
-                    return "synapse_param", k, field
-                if field != name and field in c.synapse.state_names:
-                    return "synapse_state", k, field
-        return super()._parse(name)
-
-    def _synapse_current_group(self, name: str) -> int | None:
-        for k, c in enumerate(self.connections):
-            if name == f"i_{c.synapse.name}":
-                return k
-        return None
-
-    def _synapse_group_of(self, name: str) -> int | None:
-        k = self._synapse_current_group(name)
-        if k is not None:
-            return k
-        try:
-            kind, k, _ = self._parse(name)
-        except ValueError:  # not a quantity (e.g. a channel current): not synaptic
-            return None
-        return k if kind.startswith("synapse") else None
-
-    def _must_be_positive(self, kind: str, k: int | None, field: str) -> bool:
-        if kind == "synapse_param":
-            return field in self.connections[k].synapse.positive_params
-        return super()._must_be_positive(kind, k, field)
-
-    def make_trainable(self, name: str, *, shared: bool = True, _where=None):
-        kind, k, field = self._parse(name)
-        if (
-            kind == "synapse_param"
-            and field in self.connections[k].synapse.nondifferentiable_params
-        ):
-            raise ValueError(
-                f"{name} has no gradient (it only decides when spikes happen), so it "
-                "cannot be made trainable."
-            )
-        if _where is not None and len(_where) == 0:
-            raise ValueError(f"make_trainable({name!r}): the selection is empty.")
-        return super().make_trainable(name, shared=shared, _where=_where)
-
-    make_trainable.__doc__ = AbstractModule.make_trainable.__doc__
-
-    def _is_synaptic(self, name: str) -> bool:
-        return self._synapse_group_of(name) is not None
-
-    def _extent(self, name: str) -> int:
-        k = self._synapse_group_of(name)
-        return self.ncomp if k is None else self.connections[k].size
-
-    def quantity_names(self) -> tuple[str, ...]:
-        names = list(super().quantity_names())
-        for c in self.connections:
-            syn = c.synapse
-            names += [f"{syn.name}_{p}" for p in (*syn.param_names(), *syn.state_names)]
-        return tuple(names)
-
-    def recordable_names(self) -> tuple[str, ...]:
-        names = list(super().recordable_names())
-        for c in self.connections:
-            syn = c.synapse
-            names += [f"{syn.name}_{s}" for s in syn.state_names] + [f"i_{syn.name}"]
-        return tuple(names)
-
-    def get(self, name: str):
-        kind, k, field = self._parse(name)
-        if kind == "synapse_param":
-            return getattr(self.connections[k].synapse, field)
-        if kind == "synapse_state":
-            return self.connections[k].states[field]
-        return super().get(name)
-
-    def _replace(self, name: str, value):
-        kind, k, field = self._parse(name)
-        if kind == "synapse_param":
-            return eqx.tree_at(lambda m: getattr(m.connections[k].synapse, field), self, value)
-        if kind == "synapse_state":
-            return eqx.tree_at(lambda m: m.connections[k].states[field], self, value)
-        return super()._replace(name, value)
-
     # ------------------------------------------------------------------ connecting
-    def _same_cells(self, other) -> bool:
-        """Whether `other` has this network's cells and branches (it may be this network
-        before some edits or connections, as when a selection is reused)."""
-        return isinstance(other, Network) and (
-            other.ncomp_per_branch,
-            other.branch_parents,
-            other.cell_nbranches,
-        ) == (self.ncomp_per_branch, self.branch_parents, self.cell_nbranches)
-
-    def _sites(self, source, what: str) -> np.ndarray:
-        """Flat compartment indices of a `View` of this network."""
-        if not isinstance(source, View):
-            raise TypeError(
-                f"{what} must be a selection of this network such as "
-                f"net.cell(0).branch(0).comp(0), got {type(source).__name__}."
-            )
-        if not self._same_cells(source.module):
-            raise ValueError(f"{what} is a selection of a different module, not this network.")
-        if len(source.indices) == 0:
-            raise ValueError(f"{what} selects no compartment.")
-        return np.asarray(source.indices, dtype=np.int64)
-
     def connect(
         self, pre, post: View, synapse: AbstractSynapse, *, delay: ArrayLike | Sequence[float] = 0.0
     ):
@@ -276,97 +175,7 @@ class Network(AbstractModule):
         negative or non-finite delay, non-finite synapse parameters, or counts that do
         not pair up; `TypeError` for a wrong synapse or source type.
         """
-        if not isinstance(synapse, AbstractSynapse):
-            raise TypeError(f"connect() expects an AbstractSynapse, got {type(synapse).__name__}.")
-        if synapse.event_driven and "threshold" not in synapse.param_names():
-            raise TypeError(
-                f"{synapse.name} is event-driven but has no `threshold` field (mV), which "
-                "decides when its presynaptic compartment spikes."
-            )
-        net = self
-        if isinstance(pre, SpikeTrain) or (
-            isinstance(pre, (list, tuple)) and pre and all(isinstance(p, SpikeTrain) for p in pre)
-        ):
-            trains = [pre] if isinstance(pre, SpikeTrain) else list(pre)
-            first = len(net.inputs)
-            net = eqx.tree_at(lambda m: m.inputs, net, net.inputs + tuple(trains))
-            pre_idx = -1 - (first + np.arange(len(trains)))
-        else:
-            pre_idx = self._sites(pre, "pre")
-        post_idx = self._sites(post, "post")
-        if len(pre_idx) != len(post_idx) and 1 not in (len(pre_idx), len(post_idx)):
-            raise ValueError(
-                f"connect(): {len(pre_idx)} presynaptic and {len(post_idx)} postsynaptic "
-                "sites do not pair up (give equal numbers, or one on either side)."
-            )
-        n = max(len(pre_idx), len(post_idx))
-        pre_idx = np.broadcast_to(pre_idx, (n,))
-        post_idx = np.broadcast_to(post_idx, (n,))
-        return net._add(pre_idx, post_idx, synapse, delay)
-
-    def _add(self, pre_idx, post_idx, synapse: AbstractSynapse, delay) -> "Network":
-        n = len(pre_idx)
-        if not is_concrete(delay):
-            raise TypeError(
-                "Synaptic delays set the size of the delay buffers, so they must be numbers, "
-                "not values traced by jit/grad/vmap."
-            )
-        delays = _broadcast(delay, n, "delay")
-        if not np.all(np.isfinite(delays)) or np.any(delays < 0):
-            bad = delays[~(np.isfinite(delays) & (delays >= 0))][0]
-            raise ValueError(f"Synaptic delays must be finite and >= 0 ms, got {bad}.")
-        params = {}
-        for p in synapse.param_names():
-            value = getattr(synapse, p)
-            check_value(f"{synapse.name}_{p}", value, positive=p in synapse.positive_params)
-            params[p] = _broadcast(value, n, f"{synapse.name}_{p}")
-        init = synapse.init_states()
-        states = {s: _broadcast(init[s], n, f"{synapse.name}_{s}") for s in synapse.state_names}
-        k = next(
-            (i for i, c in enumerate(self.connections) if c.synapse.name == synapse.name), None
-        )
-        dtype = float_dtype()
-        if k is not None:
-            old = self.connections[k]
-            if type(old.synapse) is not type(synapse) or jax.tree.structure(
-                old.synapse
-            ) != jax.tree.structure(synapse):
-                raise TypeError(
-                    f"A different synapse named {synapse.name!r} (another class or other "
-                    "options) is already connected."
-                )
-            params = {p: concatenate([getattr(old.synapse, p), v]) for p, v in params.items()}
-            states = {s: concatenate([old.states[s], v]) for s, v in states.items()}
-            pre_idx = np.concatenate([np.asarray(old.pre), pre_idx])
-            post_idx = np.concatenate([np.asarray(old.post), post_idx])
-            delays = np.concatenate([np.asarray(old.delay), delays])
-        syn = eqx.tree_at(
-            lambda s: [getattr(s, p) for p in params],
-            synapse,
-            [jnp.asarray(v, dtype=dtype) for v in params.values()],
-            is_leaf=lambda x: x is None,
-        )
-        group = Connections(
-            synapse=syn,
-            pre=jnp.asarray(pre_idx, dtype=jnp.int32),
-            post=jnp.asarray(post_idx, dtype=jnp.int32),
-            states={s: jnp.asarray(v, dtype=dtype) for s, v in states.items()},
-            delay=tuple(float(d) for d in delays),
-        )
-        groups = list(self.connections)
-        if k is None:
-            groups.append(group)
-        else:
-            groups[k] = group
-        return eqx.tree_at(lambda m: m.connections, self, tuple(groups))
-
-    def _cell_sites(self, cells: Index, site: tuple[int, int], what: str) -> np.ndarray:
-        cells = _resolve(cells, self.ncells, "cell")
-        branch, comp = site
-        return np.asarray(
-            [self.cell(int(c)).branch(branch).comp(comp).indices[0] for c in cells],
-            dtype=np.int64,
-        )
+        return connecting.connect(self, pre, post, synapse, delay)
 
     def fully_connect(
         self,
@@ -387,7 +196,7 @@ class Network(AbstractModule):
         `autapses`. See `connect` for `synapse` and `delay`.
         """
         return self.connect_matrix(
-            np.ones(self._npairs(pre_cells, post_cells), bool),
+            np.ones(npairs(self, pre_cells, post_cells), bool),
             synapse,
             pre_cells=pre_cells,
             post_cells=post_cells,
@@ -395,13 +204,6 @@ class Network(AbstractModule):
             pre_site=pre_site,
             post_site=post_site,
             autapses=autapses,
-        )
-
-    def _npairs(self, pre_cells: Index, post_cells: Index) -> tuple[int, int]:
-        # The shape of a (pre, post) connection matrix between two cell selections.
-        return (
-            len(_resolve(pre_cells, self.ncells, "cell")),
-            len(_resolve(post_cells, self.ncells, "cell")),
         )
 
     def sparse_connect(
@@ -424,7 +226,7 @@ class Network(AbstractModule):
         """
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"sparse_connect(): p must be in [0, 1], got {p}.")
-        matrix = np.asarray(jax.random.bernoulli(key, p, self._npairs(pre_cells, post_cells)))
+        matrix = np.asarray(jax.random.bernoulli(key, p, npairs(self, pre_cells, post_cells)))
         return self.connect_matrix(
             matrix,
             synapse,
@@ -454,69 +256,6 @@ class Network(AbstractModule):
 
         **Raises:** `ValueError` if the matrix's shape does not match the cell selections.
         """
-        pre = _resolve(pre_cells, self.ncells, "cell")
-        post = _resolve(post_cells, self.ncells, "cell")
-        matrix = np.asarray(matrix)
-        if matrix.shape != (len(pre), len(post)):
-            raise ValueError(
-                f"Connectivity matrix has shape {matrix.shape}; expected "
-                f"({len(pre)}, {len(post)}) for the selected pre and post cells."
-            )
-        if not np.all(np.isfinite(matrix.astype(float))):
-            raise ValueError("Connectivity matrix must be finite.")
-        i, j = np.nonzero(matrix)
-        if not autapses:
-            keep = pre[i] != post[j]
-            i, j = i[keep], j[keep]
-        if len(i) == 0:
-            return self
-        pre_sites = self._cell_sites(pre, pre_site, "pre")[i]
-        post_sites = self._cell_sites(post, post_site, "post")[j]
-        return self._add(pre_sites, post_sites, synapse, delay)
-
-
-class SynapseView:
-    """Some connections of one synapse type; edits return the whole updated network."""
-
-    def __init__(self, network: Network, synapse_name: str, indices: np.ndarray):
-        self.module = network
-        self.synapse_name = synapse_name
-        self.indices = indices
-
-    def _check(self, name: str) -> None:
-        ok = name.startswith(f"{self.synapse_name}_") or name == f"i_{self.synapse_name}"
-        if not ok:
-            raise ValueError(
-                f"{name!r} is not a quantity of {self.synapse_name}; use "
-                f"'{self.synapse_name}_<name>' (or 'i_{self.synapse_name}' to record)."
-            )
-
-    def __repr__(self) -> str:
-        return f"SynapseView({self.synapse_name}, connections={self.indices.tolist()})"
-
-    def set(self, name: str, value):
-        """Set a synapse parameter or state on the selected connections."""
-        self._check(name)
-        return self.module.set(name, value, _where=self.indices)
-
-    def make_trainable(self, name: str, *, shared: bool = True):
-        """Make a synapse parameter trainable on the selected connections (see
-        `AbstractModule.make_trainable`)."""
-        self._check(name)
-        return self.module.make_trainable(name, shared=shared, _where=self.indices)
-
-    def record(self, name: str):
-        """Record a synapse state (``"<Synapse>_<state>"``) or its current
-        (``"i_<Synapse>"``, nA, outward positive) at each selected connection.
-
-        The value recorded at time ``t`` is the state after the step that ends at ``t``,
-        and the current through that state at the postsynaptic voltage at ``t``, with
-        the presynaptic signal that step received (for graded synapses, the presynaptic
-        voltage at the step's start, ``t − dt``, or ``delay`` earlier)."""
-        self._check(name)
-        return self.module.record(name, _where=self.indices)
-
-    def get(self, name: str):
-        """Values of a synapse parameter or state at the selected connections."""
-        self._check(name)
-        return take(self.module.get(name), self.indices)
+        return connecting.connect_matrix(
+            self, matrix, synapse, pre_cells, post_cells, delay, pre_site, post_site, autapses
+        )

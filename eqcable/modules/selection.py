@@ -9,13 +9,19 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..morphology.tree import branch_offsets
+from ..simulation.recording import synapse_group
+from .arrays import take
 
 #: What selects branches or compartments: an index, several, a slice, or ``"all"``.
 Index = int | np.integer | Sequence[int] | np.ndarray | slice | str
 
 
-def _resolve(index, size: int, what: str) -> np.ndarray:
-    """Turn an int / sequence / slice / "all" into an array of valid indices."""
+def resolve_index(index, size: int, what: str) -> np.ndarray:
+    """Turn an int / sequence / slice / "all" into an array of valid indices.
+
+    **Raises:** `ValueError` for an index out of range (naming `what`), `TypeError` for
+    something that is not an index.
+    """
     if isinstance(index, str):
         if index != "all":
             raise ValueError(f"Unknown {what} selection {index!r}; use an index or 'all'.")
@@ -54,7 +60,7 @@ class View:
 
     @classmethod
     def of_branches(cls, module, index, per_cell: list[np.ndarray] | None = None):
-        branches = _resolve(index, module.nbranches, "branch")
+        branches = resolve_index(index, module.nbranches, "branch")
         offsets = branch_offsets(module.ncomp_per_branch)
         comps = np.concatenate(
             [np.arange(offsets[b], offsets[b + 1]) for b in branches] or [np.zeros(0, int)]
@@ -67,12 +73,12 @@ class View:
             raise ValueError("branch() selects within cells: use net.cell(i).branch(j).")
         chosen = []
         for cell_branches in self.per_cell:
-            chosen.append(cell_branches[_resolve(index, len(cell_branches), "branch")])
+            chosen.append(cell_branches[resolve_index(index, len(cell_branches), "branch")])
         return View.of_branches(self.module, np.concatenate(chosen))
 
     @classmethod
     def of_comps(cls, module, index):
-        return cls(module, _resolve(index, module.ncomp, "compartment"))
+        return cls(module, resolve_index(index, module.ncomp, "compartment"))
 
     def comp(self, index: Index) -> "View":
         """Select compartments within each selected branch (local index in each branch),
@@ -82,17 +88,17 @@ class View:
             comps = []
             for cell_branches in self.per_cell:
                 cell_comps = np.arange(offsets[cell_branches[0]], offsets[cell_branches[-1] + 1])
-                comps.append(cell_comps[_resolve(index, len(cell_comps), "compartment")])
+                comps.append(cell_comps[resolve_index(index, len(cell_comps), "compartment")])
             return View(self.module, np.concatenate(comps).astype(np.int64))
         if self.branches is None:
-            local = _resolve(index, len(self.indices), "compartment")
+            local = resolve_index(index, len(self.indices), "compartment")
             return View(self.module, self.indices[local])
         offsets = branch_offsets(self.module.ncomp_per_branch)
         comps = []
         for b in self.branches:
             n = self.module.ncomp_per_branch[b]
             try:
-                local = _resolve(index, n, "compartment")
+                local = resolve_index(index, n, "compartment")
             except ValueError as e:
                 raise ValueError(f"Branch {b}: {e}") from None
             comps.append(offsets[b] + local)
@@ -102,7 +108,8 @@ class View:
         return f"View({type(self.module).__name__}, compartments={self.indices.tolist()})"
 
     def _check(self, name: str) -> None:
-        if self.module._is_synaptic(name):
+        synapses = tuple(c.synapse for c in self.module.connections)
+        if synapse_group(name, synapses) is not None:
             raise ValueError(
                 f"{name!r} belongs to synapses, not compartments: use "
                 "net.synapse(<type>, <indices>) to select connections."
@@ -135,3 +142,50 @@ class View:
         """Values of quantity `name` at the selected compartments."""
         self._check(name)
         return self.module.get(name)[self.indices]
+
+
+class SynapseView:
+    """Some connections of one synapse type; edits return the whole updated network."""
+
+    def __init__(self, network, synapse_name: str, indices: np.ndarray):
+        self.module = network
+        self.synapse_name = synapse_name
+        self.indices = indices
+
+    def _check(self, name: str) -> None:
+        ok = name.startswith(f"{self.synapse_name}_") or name == f"i_{self.synapse_name}"
+        if not ok:
+            raise ValueError(
+                f"{name!r} is not a quantity of {self.synapse_name}; use "
+                f"'{self.synapse_name}_<name>' (or 'i_{self.synapse_name}' to record)."
+            )
+
+    def __repr__(self) -> str:
+        return f"SynapseView({self.synapse_name}, connections={self.indices.tolist()})"
+
+    def set(self, name: str, value):
+        """Set a synapse parameter or state on the selected connections."""
+        self._check(name)
+        return self.module.set(name, value, _where=self.indices)
+
+    def make_trainable(self, name: str, *, shared: bool = True):
+        """Make a synapse parameter trainable on the selected connections (see
+        `AbstractModule.make_trainable`)."""
+        self._check(name)
+        return self.module.make_trainable(name, shared=shared, _where=self.indices)
+
+    def record(self, name: str):
+        """Record a synapse state (``"<Synapse>_<state>"``) or its current
+        (``"i_<Synapse>"``, nA, outward positive) at each selected connection.
+
+        The value recorded at time ``t`` is the state after the step that ends at ``t``,
+        and the current through that state at the postsynaptic voltage at ``t``, with
+        the presynaptic signal that step received (for graded synapses, the presynaptic
+        voltage at the step's start, ``t − dt``, or ``delay`` earlier)."""
+        self._check(name)
+        return self.module.record(name, _where=self.indices)
+
+    def get(self, name: str):
+        """Values of a synapse parameter or state at the selected connections."""
+        self._check(name)
+        return take(self.module.get(name), self.indices)

@@ -11,10 +11,10 @@ from ..morphology.errors import GeometryError, raise_problems
 from ..morphology.geometry import d_lambda_nseg, max_length_nseg, pt3d_arc_lengths
 from ..morphology.import3d import Import3dSection, import3d_sections
 from ..morphology.swc import SwcSamples, read_swc_samples, write_swc
-from ._arrays import float_dtype
-from ._build import fields_from_arrays, new_module
-from .branch import points_geometry
+from .arrays import float_dtype
+from .branch import Branch, points_geometry, with_geometry
 from .cell import Cell
+from .compartment import Compartment
 
 
 class DLambda(eqx.Module):
@@ -230,20 +230,16 @@ def read_swc(
     ]
     _check_representable(samples, sections, per_section)
     arrays = {k: np.concatenate([g[k] for g in per_section]) for k in per_section[0]}
-    total = len(arrays["radius"])
-    cell = new_module(
-        Cell,
-        fields_from_arrays(
-            ncomp_per_branch=ncomps,
-            parents=[s.parent for s in sections],
-            parent_x=[s.parent_x if s.parent >= 0 else 1.0 for s in sections],
-            branch_types=[s.type for s in sections],
-            **arrays,
-            axial_resistivity=np.full(total, axial_resistivity),
-            capacitance=np.full(total, capacitance),
-            v=np.full(total, v),
-        ),
+    compartment = Compartment(axial_resistivity=axial_resistivity, capacitance=capacitance, v=v)
+    # One branch per size (building is O(distinct sizes)); the geometry is set below.
+    branches = {n: Branch(compartment, n) for n in sorted(set(ncomps))}
+    cell = Cell(
+        [branches[n] for n in ncomps],
+        [s.parent for s in sections],
+        parent_x=[s.parent_x if s.parent >= 0 else 1.0 for s in sections],
+        branch_types=[s.type for s in sections],
     )
+    cell = with_geometry(cell, arrays)
     if not return_map:
         return cell
     return cell, SwcMap(

@@ -3,6 +3,8 @@
 import abc
 from typing import ClassVar
 
+import jax
+import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ..channels.base import AbstractMechanism
@@ -64,9 +66,6 @@ class AbstractSynapse(AbstractMechanism):
 
         By default the exact derivative ``∂current/∂v_post``, by autodiff.
         """
-        import jax
-        import jax.numpy as jnp
-
         return jax.jvp(
             lambda vp: self.current(states, pre, vp), (v_post,), (jnp.ones_like(v_post),)
         )

@@ -14,7 +14,8 @@ import numpy as np
 from jaxtyping import Array, Bool, Float, Int
 
 from .base import AbstractSynapse
-from .inputs import pulse_voltage, spike_counts
+from .connections import Connections
+from .inputs import SpikeTrain, pulse_voltage, spike_counts
 
 
 def delay_steps(delays: tuple[float, ...], dt: float, synapse_name: str) -> np.ndarray:
@@ -95,7 +96,7 @@ class Wiring(eqx.Module):
         return jnp.where(self.delay > 0, self.before_start(sig0, rest_inputs), sig0)
 
 
-def wiring(group, comp_to_node, dt: float, has_inputs: bool) -> Wiring:
+def wiring(group: Connections, comp_to_node, dt: float, has_inputs: bool) -> Wiring:
     """The `Wiring` of a `Connections` group (`has_inputs`: the network has spike-train
     inputs)."""
     pre = group.pre
@@ -148,11 +149,17 @@ class SynapseSetup(NamedTuple):
     signals: tuple
 
 
-def prepare_synapses(module, dt: float, nsteps: int, v0: Float[Array, " nnodes"]) -> SynapseSetup:
-    """The `SynapseSetup` of `module` (a `Network`, or any module: then all empty)."""
-    groups = getattr(module, "connections", ())
-    trains = getattr(module, "inputs", ())
-    comp_to_node = module.structure.comp_to_node
+def prepare_synapses(
+    groups: tuple[Connections, ...],
+    trains: tuple[SpikeTrain, ...],
+    comp_to_node: Int[Array, " ncomp"],
+    dt: float,
+    nsteps: int,
+    v0: Float[Array, " nnodes"],
+) -> SynapseSetup:
+    """The `SynapseSetup` of synapse groups `groups` driven by spike trains `trains`
+    (both empty for a single cell), in a tree whose compartment ``i`` is node
+    ``comp_to_node[i]``, with initial node voltages `v0` (mV)."""
     wirings = tuple(wiring(g, comp_to_node, dt, bool(trains)) for g in groups)
     if trains:
         counts = jnp.stack([spike_counts(t.times, dt, nsteps) for t in trains], axis=1)

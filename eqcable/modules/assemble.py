@@ -1,23 +1,51 @@
-"""Assembling a module's fields from scalars or from smaller modules."""
+"""Assembling a module's fields (`Fields`) from scalars or from smaller modules."""
 
 import itertools
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._arrays import concatenate, float_dtype, full
-from .base import GEOMETRY, SHAPE, CellStructure, check_value
+from ..simulation.model import CellStructure
+from .arrays import check_value, concatenate, float_dtype, full
+from .quantities import GEOMETRY, SHAPE
 
 
-def fields_from_scalars(**geometry) -> dict:
+class Fields(NamedTuple):
+    """The fields of a single-cell module (`Compartment`, `Branch`, `Cell`), in their
+    order; see `AbstractModule` for what each holds."""
+
+    ncomp_per_branch: tuple
+    branch_parents: tuple
+    branch_parent_x: tuple
+    branch_types: tuple
+    radius: object
+    length: object
+    axial_resistivity: object
+    capacitance: object
+    v: object
+    area_scale: object
+    r_proximal_scale: object
+    r_distal_scale: object
+    celsius: object
+    channels: tuple
+    channel_masks: tuple
+    states: dict
+    stimuli: tuple
+    recordings: tuple
+    trainables: tuple
+    structure: CellStructure
+
+
+def from_scalars(**geometry) -> Fields:
     """Fields of a single compartment with the given geometry (scalars with units)."""
     for name, value in geometry.items():
         if np.ndim(value) != 0:
             raise ValueError(f"Compartment {name} must be a scalar, got shape {np.shape(value)}.")
-    return fields_from_arrays(**{k: np.full(1, v) for k, v in geometry.items()})
+    return _from_arrays(**{k: np.full(1, v) for k, v in geometry.items()})
 
 
 def _tree_fields(ncomp_per_branch, parents, parent_x=None, branch_types=None) -> dict:
@@ -35,18 +63,9 @@ def _tree_fields(ncomp_per_branch, parents, parent_x=None, branch_types=None) ->
     )
 
 
-def new_module(cls, fields: dict):
-    """An instance of the module class `cls` with the given fields, bypassing `__init__`
-    (for builders that have already validated and assembled every field)."""
-    module = object.__new__(cls)
-    for name, value in fields.items():
-        object.__setattr__(module, name, value)
-    return module
-
-
-def fields_from_arrays(
+def _from_arrays(
     ncomp_per_branch=None, parents=(-1,), parent_x=None, branch_types=None, **arrays
-) -> dict:
+) -> Fields:
     """Fields of a module without channels from per-compartment NumPy arrays: the
     `GEOMETRY` quantities and, optionally, the `SHAPE` factors (default 1). One branch
     unless `ncomp_per_branch` and `parents` (and `parent_x`, `branch_types`) say more."""
@@ -55,7 +74,7 @@ def fields_from_arrays(
     n = len(arrays["radius"])
     ncomp_per_branch = (n,) if ncomp_per_branch is None else tuple(ncomp_per_branch)
     dtype = float_dtype()
-    return dict(
+    return Fields(
         **_tree_fields(ncomp_per_branch, parents, parent_x, branch_types),
         **{k: jnp.asarray(np.asarray(arrays[k], dtype=dtype)) for k in GEOMETRY},
         **{k: jnp.asarray(np.asarray(arrays.get(k, np.ones(n)), dtype=dtype)) for k in SHAPE},
@@ -77,9 +96,9 @@ def _tile(x, count: int):
     return jnp.asarray(np.tile(np.asarray(x), count))
 
 
-def fields_from_parts(
+def from_parts(
     parts: Sequence, ncomp_per_branch, parents, parent_x=None, branch_types=None
-) -> dict:
+) -> Fields:
     """Concatenate modules (compartments into a branch, branches into a cell).
 
     Channels present in only some parts are inserted with their mask off elsewhere;
@@ -108,7 +127,7 @@ def fields_from_parts(
         ch_parts, mask_parts = [], []
         state_parts = {f"{name}_{s}": [] for s in template.state_names}
         for p, count in runs:
-            k = p._channel_index(name)
+            k = next((i for i, c in enumerate(p.channels) if c.name == name), None)
             n = p.ncomp * count
             if k is not None:
                 ch_parts.append(jax.tree.map(lambda x, c=count: _tile(x, c), p.channels[k]))
@@ -137,7 +156,7 @@ def fields_from_parts(
                 trainables += [shift(t, offset) for t in p.trainables]
             offset += p.ncomp
 
-    return dict(
+    return Fields(
         **_tree_fields(ncomp_per_branch, parents, parent_x, branch_types),
         **out,
         celsius=runs[0][0].celsius,

@@ -50,3 +50,17 @@ def concatenate(arrays):
     if is_concrete(arrays):
         return jnp.asarray(np.concatenate([np.asarray(a) for a in arrays]))
     return jnp.concatenate(arrays)
+
+
+def check_value(name: str, value, positive: bool = False) -> None:
+    """Raise `ValueError` if a concrete `value` is non-finite (or non-positive), and
+    `TypeError` if it is not a real number or array (traced values are not checked)."""
+    if not is_concrete(value):
+        return
+    arr = np.asarray(value)
+    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be a real number or array, got {arr.dtype}.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {value!r}.")
+    if positive and np.any(arr <= 0):
+        raise ValueError(f"{name} must be positive, got {value!r}.")

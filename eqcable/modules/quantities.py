@@ -1,0 +1,109 @@
+"""Names of quantities (``"radius"``, ``"HH_gNa"``, ``"Exp2Syn_tau1"``) and where they live.
+
+A name is resolved into a `Quantity`: its *path* in the module's pytree (field names,
+indices and dict keys, e.g. ``("channels", 0, "gNa")``), whether it has a value per
+compartment or per connection, and what values it accepts. Paths are plain tuples, so
+they can be saved, and `where` turns one into the ``where`` function of `eqx.tree_at`.
+"""
+
+from typing import NamedTuple
+
+import equinox as eqx
+from jaxtyping import Array
+
+# Per-compartment physical quantities every module has, with units and positivity.
+GEOMETRY = {
+    "radius": ("µm", True),
+    "length": ("µm", True),
+    "axial_resistivity": ("Ω·cm", True),
+    "capacitance": ("µF/cm²", True),
+    "v": ("mV", False),
+}
+
+# Per-compartment shape factors (dimensionless): a compartment's true membrane area and the
+# axial resistances of its proximal and distal halves, relative to those of the cylinder
+# of its `radius` and `length`. 1 for cylinders; set from 3-D points by
+# `Branch.from_points`, so that scaling `radius` or `length` scales the true geometry.
+SHAPE = ("area_scale", "r_proximal_scale", "r_distal_scale")
+
+Path = tuple[str | int, ...]
+
+
+class Quantity(NamedTuple):
+    """A resolved quantity name.
+
+    - `name`: the name, e.g. ``"HH_gNa"``.
+    - `path`: where its array is in the module, e.g. ``("channels", 0, "gNa")``.
+    - `per`: ``"compartment"``, ``"connection"`` (synapses) or ``"module"`` (celsius).
+    - `positive`: whether values must be positive.
+    - `differentiable`: whether it has a gradient (a spike threshold has none).
+    """
+
+    name: str
+    path: Path
+    per: str
+    positive: bool = False
+    differentiable: bool = True
+
+
+def follow(tree, path: Path):
+    """The node of `tree` at `path` (attributes, then indices or dict keys)."""
+    for key in path:
+        tree = tree[key] if isinstance(tree, (dict, tuple, list)) else getattr(tree, key)
+    return tree
+
+
+def where(path: Path):
+    """The ``where`` function of `eqx.tree_at` for `path`."""
+    return lambda module: follow(module, path)
+
+
+def replace(module, path: Path, value: Array):
+    """`module` with the array at `path` replaced by `value`."""
+    return eqx.tree_at(where(path), module, value)
+
+
+def _all(module) -> list[Quantity]:
+    out = [Quantity(n, (n,), "compartment", positive) for n, (_, positive) in GEOMETRY.items()]
+    out.append(Quantity("celsius", ("celsius",), "module"))
+    for k, ch in enumerate(module.channels):
+        out += [
+            Quantity(f"{ch.name}_{p}", ("channels", k, p), "compartment") for p in ch.param_names()
+        ]
+    out += [Quantity(s, ("states", s), "compartment") for s in module.states]
+    for k, c in enumerate(module.connections):
+        syn = c.synapse
+        for p in syn.param_names():
+            out.append(
+                Quantity(
+                    f"{syn.name}_{p}",
+                    ("connections", k, "synapse", p),
+                    "connection",
+                    positive=p in syn.positive_params,
+                    differentiable=p not in syn.nondifferentiable_params,
+                )
+            )
+        out += [
+            Quantity(f"{syn.name}_{s}", ("connections", k, "states", s), "connection")
+            for s in syn.state_names
+        ]
+    return out
+
+
+def quantity_names(module) -> tuple[str, ...]:
+    """All names usable in `set` and `make_trainable` on `module`."""
+    return tuple(q.name for q in _all(module))
+
+
+def resolve(module, name: str) -> Quantity:
+    """The `Quantity` called `name` in `module`.
+
+    **Raises:** `TypeError` if `name` is not a string; `ValueError` naming the known
+    quantities if there is none called `name`.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"Quantity names are strings, got {name!r}.")
+    for q in _all(module):
+        if q.name == name:
+            return q
+    raise ValueError(f"Unknown quantity {name!r}. Known: {', '.join(quantity_names(module))}.")

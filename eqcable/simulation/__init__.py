@@ -1,0 +1,25 @@
+"""The time loop (rank 3): a model's electrical system, its `State`, one step, the scan.
+
+It reads models through `AbstractModel` and never imports `eqcable.modules`.
+"""
+
+from .loop import (
+    check_run as check_run,
+    scan_segmented as scan_segmented,
+    segment_length as segment_length,
+    simulate as simulate,
+)
+from .model import (
+    AbstractModel as AbstractModel,
+    CellStructure as CellStructure,
+    Recording as Recording,
+    Stimulus as Stimulus,
+)
+from .precision import (
+    Float32Warning as Float32Warning,
+    warn_if_single_precision as warn_if_single_precision,
+)
+from .recording import Recorder as Recorder, recordable_names as recordable_names
+from .state import State as State
+from .step import Membrane as Membrane, Scheme as Scheme
+from .system import System as System, electrical_system as electrical_system

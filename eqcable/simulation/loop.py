@@ -1,0 +1,176 @@
+"""The time loop: from a model to its recorded traces.
+
+``simulate`` reads like the physics: the model's geometry becomes the electrical system
+once (`electrical_system`); the initial `State` is set up; then a `lax.scan` repeats one
+step (`eqcable.simulation.step`) and gathers the recordings after each step, and once at
+``t = 0``. Long runs are scanned in checkpointed segments to bound memory in reverse mode.
+"""
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from ..solvers.stepping import AbstractStepper, BackwardEuler
+from ..solvers.tree_solve import AbstractTreeSolver, SequentialSolve
+from ..stimuli import check_time
+from ..synapses.wiring import delay_steps, prepare_synapses
+from .model import AbstractModel
+from .recording import Recorder
+from .state import State
+from .step import Membrane, Scheme, membrane_step, presynaptic
+from .system import System, electrical_system
+
+# Bytes kept per node and time step by the unsegmented loop's reverse mode (voltage,
+# three gates, the solve's two saved arrays, slack): used only to decide when to segment.
+_BYTES_PER_NODE_STEP = 8 * 8
+_AUTO_LIMIT = 256 * 2**20
+
+
+def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Scheme]:
+    """Check a simulation's settings before tracing; return the number of steps and the
+    `Scheme` (``None`` for `solver`/`stepper` means the defaults).
+
+    **Raises:** `ValueError` if nothing is recorded, for a bad `dt`/`t_max`, a delay that
+    is not a whole number of steps, or an ion quantity no mechanism provides;
+    `TypeError` for a wrong `solver` or `stepper`.
+    """
+    nsteps = check_time(dt, t_max)
+    solver = SequentialSolve() if solver is None else solver
+    stepper = BackwardEuler() if stepper is None else stepper
+    if not isinstance(solver, AbstractTreeSolver):
+        raise TypeError(
+            f"solver must be an AbstractTreeSolver, e.g. SequentialSolve(); got {solver!r}."
+        )
+    if not isinstance(stepper, AbstractStepper):
+        raise TypeError(
+            f"stepper must be an AbstractStepper, e.g. BackwardEuler(); got {stepper!r}."
+        )
+    if not model.recordings:
+        raise ValueError(
+            "Nothing is recorded: call e.g. `cell.branch(0).comp(0).record('v')` first."
+        )
+    for group in model.connections:
+        delay_steps(group.delay, dt, group.synapse.name)  # whole steps, or a clear error
+    written = {q for ch in model.channels for q in ch.ion_writes}
+    for ch in model.channels:
+        missing = [q for q in ch.ion_reads if q not in written]
+        if missing:
+            raise ValueError(
+                f"{ch.name} reads the ion quantities {missing}, which no mechanism of this "
+                "model provides."
+            )
+    return nsteps, Scheme(dt=float(dt), stepper=stepper, solver=solver)
+
+
+def segment_length(checkpoint_length, nsteps: int, nnodes: int) -> int | None:
+    """The checkpointed segment length for `checkpoint_length` (see `eqcable.integrate`)."""
+    if checkpoint_length is None:
+        return None
+    if checkpoint_length == "auto":
+        if nsteps * nnodes * _BYTES_PER_NODE_STEP <= _AUTO_LIMIT:
+            return None
+        return math.ceil(math.sqrt(nsteps))
+    if isinstance(checkpoint_length, bool) or not isinstance(checkpoint_length, int):
+        raise TypeError(
+            f"checkpoint_length must be 'auto', None or an int; got {checkpoint_length!r}."
+        )
+    if checkpoint_length < 1:
+        raise ValueError(f"checkpoint_length must be >= 1, got {checkpoint_length}.")
+    return checkpoint_length
+
+
+def scan_segmented(step, carry, xs, segment: int | None):
+    """`lax.scan(step, carry, xs)`, in checkpointed segments of `segment` steps."""
+    nsteps = jax.tree.leaves(xs)[0].shape[0]
+    if segment is None or segment >= nsteps:
+        return jax.lax.scan(step, carry, xs)
+    nseg = -(-nsteps // segment)
+
+    def split(x):
+        # Pad with zero input to whole segments; the extra steps' outputs are dropped.
+        x = jnp.pad(x, ((0, nseg * segment - nsteps),) + ((0, 0),) * (x.ndim - 1))
+        return x.reshape(nseg, segment, *x.shape[1:])
+
+    @functools.partial(jax.checkpoint, prevent_cse=False)
+    def run_segment(carry, xs_segment):
+        return jax.lax.scan(step, carry, xs_segment)
+
+    carry, ys = jax.lax.scan(run_segment, carry, jax.tree.map(split, xs))
+    return carry, ys.reshape(nseg * segment, *ys.shape[2:])[:nsteps]
+
+
+def injected_currents(model: AbstractModel, system: System, nsteps: int, dtype):
+    """The stimulated nodes, and the current (nA) injected into each at every step
+    (stimuli shorter than the run inject nothing after their end)."""
+    if not model.stimuli:
+        return jnp.zeros((0,), jnp.int32), jnp.zeros((nsteps, 0), dtype)
+    nodes = jnp.concatenate([system.comp_to_node[st.indices] for st in model.stimuli])
+    currents = []
+    for st in model.stimuli:
+        c = st.current[:, :nsteps]
+        currents.append(jnp.pad(c, ((0, 0), (0, nsteps - c.shape[1]))))
+    return nodes, jnp.concatenate(currents).T
+
+
+def simulate(
+    model: AbstractModel, scheme: Scheme, nsteps: int, segment: int | None = None
+) -> Float[Array, "nrec ntime"]:
+    """Simulate `model` for `nsteps` steps of `scheme`; return its recordings, one row
+    per recorded site and ``nsteps + 1`` columns (time 0 included). Settings are
+    checked by `check_run`; this function only traces."""
+    system = electrical_system(model)
+    nodes = system.nodes
+    membrane = Membrane(
+        channels=tuple(jax.tree.map(nodes, ch) for ch in model.channels),
+        masks=tuple(nodes(m) & system.is_comp for m in model.channel_masks),
+        celsius=model.celsius,
+    )
+    v0 = nodes(model.v)
+    syn = prepare_synapses(
+        model.connections, model.inputs, system.comp_to_node, scheme.dt, nsteps, v0
+    )
+    stim_nodes, i_ext_steps = injected_currents(model, system, nsteps, v0.dtype)
+    record = Recorder(model.recordings, membrane, syn.wirings, system)
+    written = {q for ch in model.channels for q in ch.ion_writes}
+    state0 = State(
+        v=v0,
+        channels={k: nodes(x) for k, x in model.states.items()},
+        ions={q: jnp.zeros_like(v0) for q in sorted(written)},
+        synapses=syn.states,
+        spiking=syn.above,
+        buffers=syn.buffers,
+    )
+
+    # In the backward pass, recompute the element-wise work of each step (channels,
+    # synapses) instead of storing its many intermediates, but keep the tree solve's
+    # results (sequential sweeps are the expensive part to recompute).
+    @functools.partial(
+        jax.checkpoint,
+        policy=jax.checkpoint_policies.save_only_these_names("tree_solve"),
+        prevent_cse=False,  # safe inside scan, and lets XLA share work
+    )
+    def membrane_and_record(v, states, ions, syn_states, sigs, i_ext_k):
+        i_ext = jnp.zeros_like(v).at[stim_nodes].add(i_ext_k)
+        new = membrane_step(
+            system, membrane, syn.wirings, scheme, v, states, ions, syn_states, sigs, i_ext
+        )
+        return new, record(*new, sigs)
+
+    def step(state: State, xs):
+        i_ext_k, k = xs
+        # Presynaptic signals and delay buffers stay outside the checkpoint, so that the
+        # backward pass keeps one signal per connection and step, not the buffers.
+        sigs, spiking, buffers = presynaptic(
+            syn.wirings, state.spiking, state.buffers, syn.pulses[k], syn.counts[k], state.v, k
+        )
+        (v, states, ions, syn_states), rec = membrane_and_record(
+            state.v, state.channels, state.ions, state.synapses, sigs, i_ext_k
+        )
+        return State(v, states, ions, syn_states, spiking, buffers), rec
+
+    _, traces = scan_segmented(step, state0, (i_ext_steps, jnp.arange(nsteps)), segment)
+    first = record(v0, state0.channels, state0.ions, syn.states, syn.signals)
+    return jnp.concatenate([first[None], traces]).T

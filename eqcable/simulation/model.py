@@ -1,0 +1,97 @@
+"""What the time loop reads from a model: `AbstractModel`, and the pieces it is made of.
+
+The modules users hold (`Compartment`, `Branch`, `Cell`, `Network`) implement this
+interface; the loop needs nothing else from them, and never imports them.
+"""
+
+from collections.abc import Sequence
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, Bool, Float, Int
+
+from ..channels.base import AbstractChannel
+from ..morphology.dhs import build_schedule
+from ..solvers.tree_solve import TreeSchedule
+from ..synapses.connections import Connections
+from ..synapses.inputs import SpikeTrain
+
+
+class Stimulus(eqx.Module):
+    """Currents (nA) injected into compartments ``indices``, one row per compartment."""
+
+    indices: Int[Array, " k"]
+    current: Float[Array, "k ntime"]
+
+
+class Recording(eqx.Module):
+    """A quantity recorded at ``indices``: compartments, or connections for synapse
+    quantities (see `eqcable.simulation.recording` for the names)."""
+
+    name: str = eqx.field(static=True)
+    indices: Int[Array, " k"]
+
+
+class CellStructure(eqx.Module):
+    """Integer arrays of the compartment tree (see `eqcable.morphology.dhs.Schedule`).
+
+    The tree's nodes are the compartments and the branch points;
+    ``comp_to_node``/``node_to_comp`` map between them (``-1`` for a branch point), and
+    ``parent_half[i]`` is the compartment whose distal half lies between node ``i`` and
+    its parent (``-1`` if none).
+    """
+
+    comp_to_node: Int[Array, " ncomp"]
+    node_to_comp: Int[Array, " nnodes"]
+    parent_half: Int[Array, " nnodes"]
+    tree: TreeSchedule
+
+    @staticmethod
+    def build(
+        ncomp_per_branch: Sequence[int],
+        parents: Sequence[int],
+        parent_x: Sequence[float] | None = None,
+    ) -> "CellStructure":
+        """The structure of branches of ``ncomp_per_branch`` compartments hanging from
+        `parents` at `parent_x` (see `eqcable.Cell`)."""
+        s = build_schedule(ncomp_per_branch, parents, parent_x)
+        return CellStructure(
+            comp_to_node=jnp.asarray(s.comp_to_node),
+            node_to_comp=jnp.asarray(s.node_to_comp),
+            parent_half=jnp.asarray(s.parent_half),
+            tree=TreeSchedule(
+                parent=jnp.asarray(s.parent),
+                all_children=jnp.asarray(s.all_children),
+                all_parents=jnp.asarray(s.all_parents),
+                levels=jnp.asarray(s.levels),
+            ),
+        )
+
+
+class AbstractModel(eqx.Module):
+    """A model the time loop can simulate: compartments on a tree, mechanisms, inputs and
+    recordings. Per-compartment arrays are in flat compartment order (branch 0's
+    compartments, then branch 1's, ...).
+
+    Geometry: a compartment is a cylinder of `radius` and `length` whose membrane area and
+    half axial resistances are multiplied by `area_scale`, `r_proximal_scale` and
+    `r_distal_scale` (1 for cylinders).
+    """
+
+    radius: eqx.AbstractVar[Float[Array, " ncomp"]]  # µm
+    length: eqx.AbstractVar[Float[Array, " ncomp"]]  # µm
+    axial_resistivity: eqx.AbstractVar[Float[Array, " ncomp"]]  # Ω·cm
+    capacitance: eqx.AbstractVar[Float[Array, " ncomp"]]  # µF/cm²
+    v: eqx.AbstractVar[Float[Array, " ncomp"]]  # initial voltage, mV
+    area_scale: eqx.AbstractVar[Float[Array, " ncomp"]]
+    r_proximal_scale: eqx.AbstractVar[Float[Array, " ncomp"]]
+    r_distal_scale: eqx.AbstractVar[Float[Array, " ncomp"]]
+    celsius: eqx.AbstractVar[Float[Array, ""]]  # °C
+    channels: eqx.AbstractVar[tuple[AbstractChannel, ...]]
+    channel_masks: eqx.AbstractVar[tuple[Bool[Array, " ncomp"], ...]]
+    states: eqx.AbstractVar[dict[str, Float[Array, " ncomp"]]]
+    stimuli: eqx.AbstractVar[tuple[Stimulus, ...]]
+    recordings: eqx.AbstractVar[tuple[Recording, ...]]
+    structure: eqx.AbstractVar[CellStructure]
+    connections: eqx.AbstractVar[tuple[Connections, ...]]
+    inputs: eqx.AbstractVar[tuple[SpikeTrain, ...]]

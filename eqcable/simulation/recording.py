@@ -1,0 +1,108 @@
+"""What can be recorded, and the recordings of one step, gathered at once.
+
+Names (resolved once per simulation, never inside the loop):
+
+- ``"v"``: membrane voltage (mV), per compartment;
+- ``"<Channel>_<state>"`` (``"HH_m"``): a channel state, per compartment;
+- ``"i_<Channel>"``: a channel's outward current density (mA/cm²), per compartment;
+- ``"<Synapse>_<state>"``: a synapse state, per connection;
+- ``"i_<Synapse>"``: a synapse's outward current (nA), per connection.
+"""
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float, Int
+
+from ..channels.base import AbstractChannel
+from ..synapses.base import AbstractSynapse
+from ..synapses.connections import Connections
+from .model import Recording
+from .state import mechanism_states
+from .step import Membrane
+
+
+def recordable_names(
+    channels: tuple[AbstractChannel, ...], connections: tuple[Connections, ...] = ()
+) -> tuple[str, ...]:
+    """Every name `record` accepts for a model with these channels and synapse groups."""
+    names = ["v"]
+    names += [f"{ch.name}_{s}" for ch in channels for s in ch.state_names]
+    names += [f"i_{ch.name}" for ch in channels]
+    for c in connections:
+        names += [f"{c.synapse.name}_{s}" for s in c.synapse.state_names]
+        names.append(f"i_{c.synapse.name}")
+    return tuple(names)
+
+
+def synapse_group(name: str, synapses: tuple[AbstractSynapse, ...]) -> int | None:
+    """The index of the synapse group (among `synapses`, one per group) that a name
+    belongs to (``"i_<Synapse>"``, or a synapse state or parameter), or ``None`` for a
+    per-compartment quantity."""
+    for k, syn in enumerate(synapses):
+        field = name.removeprefix(f"{syn.name}_")
+        own = field != name and field in (*syn.state_names, *syn.param_names())
+        if own or name == f"i_{syn.name}":
+            return k
+    return None
+
+
+class Recorder:
+    """The recordings of a model, planned once; calling it gives one step's values.
+
+    Recordings of the same quantity share one source array (the voltage of every node,
+    say); the rows of all recordings are then taken from the sources by one gather, in
+    the order of the `record` calls.
+    """
+
+    def __init__(self, recordings: tuple[Recording, ...], membrane: Membrane, wirings, system):
+        self.membrane = membrane
+        self.wirings = wirings
+        synapses = tuple(w.synapse for w in wirings)
+        by_name: dict[str, list[Int[Array, " k"]]] = {}
+        for rec in recordings:
+            by_name.setdefault(rec.name, []).append(rec.indices)
+        self.sources = []  # (name, synapse group or None, nodes to compute a current at)
+        rows, offset = {}, 0
+        for name, parts in by_name.items():
+            group = synapse_group(name, synapses)
+            at = None
+            if group is not None:  # per connection
+                size = wirings[group].post_node.shape[0]
+                rows[name] = [offset + i for i in parts]
+            elif name.startswith("i_"):  # a channel current, computed where recorded
+                at = system.comp_to_node[jnp.concatenate(parts)]
+                size = at.shape[0]
+                ends = offset + jnp.cumsum(jnp.asarray([0] + [i.shape[0] for i in parts]))
+                rows[name] = [ends[j] + jnp.arange(i.shape[0]) for j, i in enumerate(parts)]
+            else:  # the voltage or a channel state, on every node
+                size = system.node_comp.shape[0]
+                rows[name] = [offset + system.comp_to_node[i] for i in parts]
+            self.sources.append((name, group, at))
+            offset += size
+        taken = {name: iter(r) for name, r in rows.items()}
+        self.rows = jnp.concatenate([next(taken[rec.name]) for rec in recordings])
+
+    def __call__(self, v, states, ions, syn, sigs) -> Float[Array, " nrows"]:
+        """The recorded values after a step: voltage `v`, channel `states`, `ions`,
+        synapse states `syn`, and the presynaptic signals `sigs` the step received."""
+        values = [self._source(*src, v, states, ions, syn, sigs) for src in self.sources]
+        flat = values[0] if len(values) == 1 else jnp.concatenate(values)
+        return flat[self.rows]
+
+    def _source(self, name, group, at, v, states, ions, syn, sigs):
+        if group is not None:
+            w, st = self.wirings[group], syn[group]
+            if name.startswith("i_"):
+                return w.synapse.current(st, sigs[group], v[w.post_node])
+            return st[name.removeprefix(f"{w.synapse.name}_")]
+        if name == "v":
+            return v
+        if at is None:
+            return states[name]
+        m = self.membrane
+        k = [ch.name for ch in m.channels].index(name.removeprefix("i_"))
+        ch = jax.tree.map(lambda x: x[at], m.channels[k])
+        own = (f"{ch.name}_{n}" for n in ch.state_names)
+        local = {key: states[key][at] for key in own}
+        st = mechanism_states(ch, local, {q: ions[q][at] for q in ch.ion_reads})
+        return jnp.where(m.masks[k][at], ch.current(st, v[at]), 0.0)

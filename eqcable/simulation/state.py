@@ -1,0 +1,38 @@
+"""`State`: what the time loop carries from one step to the next."""
+
+import equinox as eqx
+from jaxtyping import Array, Bool, Float
+
+from ..channels.base import AbstractChannel
+
+
+class State(eqx.Module):
+    """The simulation state after a step, per node of the tree (or per connection).
+
+    - `v`: membrane voltage (mV), per node.
+    - `channels`: channel states, ``"<Channel>_<state>"`` → per-node values.
+    - `ions`: ion quantities per node, by name (e.g. ``"ina"``, mA/cm²): the ion currents
+      that channels write (`AbstractChannel.ion_writes`), summed per ion, and that
+      mechanisms read (`AbstractChannel.ion_reads`).
+    - `synapses`: the states of each synapse group, per connection.
+    - `spiking`: for each event-driven synapse group, whether each presynaptic
+      compartment was above threshold after the last step (spike detection).
+    - `buffers`: for each synapse group, the ring buffer of its delayed presynaptic
+      signals (``None`` without delays).
+    """
+
+    v: Float[Array, " nnodes"]
+    channels: dict[str, Float[Array, " nnodes"]]
+    ions: dict[str, Float[Array, " nnodes"]]
+    synapses: tuple[dict[str, Float[Array, " _nconn"]], ...]
+    spiking: tuple[Bool[Array, " _nconn"], ...]
+    buffers: tuple[Float[Array, "_delay _nconn"] | None, ...]
+
+
+def mechanism_states(
+    channel: AbstractChannel, states: dict[str, Array], ions: dict[str, Array]
+) -> dict[str, Array]:
+    """The ``states`` a channel's methods receive: its own states by their short names
+    (``"m"``), and the ion quantities it reads (`ion_reads`)."""
+    own = {n: states[f"{channel.name}_{n}"] for n in channel.state_names}
+    return {**own, **{q: ions[q] for q in channel.ion_reads}}

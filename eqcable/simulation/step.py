@@ -1,0 +1,109 @@
+"""One time step, in NEURON's fixed-step order.
+
+1. the presynaptic signals of this step (spike detection, delays) — `presynaptic`;
+2. synapse states advance, and every mechanism gives its current and the derivative of
+   the current with respect to the voltage, at the present voltage — `membrane_currents`;
+3. the implicit voltage step solves the tree system (the custom-JVP tree solve) for the
+   new voltage — `eqcable.solvers.voltage_step`;
+4. channel states advance at the new voltage — `advance_channels`.
+"""
+
+from typing import NamedTuple
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Bool, Float
+
+from ..channels.base import AbstractChannel
+from ..solvers.stepping import AbstractStepper, voltage_step
+from ..solvers.tree_solve import AbstractTreeSolver
+from ..synapses.wiring import synaptic_currents
+from .state import mechanism_states
+from .system import System
+
+
+class Membrane(NamedTuple):
+    """The channels of a model on the nodes of its tree: `channels` (parameters per
+    node), `masks` (where each channel is inserted) and the temperature `celsius` (°C)."""
+
+    channels: tuple[AbstractChannel, ...]
+    masks: tuple[Bool[Array, " nnodes"], ...]
+    celsius: Float[Array, ""]
+
+
+class Scheme(eqx.Module):
+    """How a step is taken: time step `dt` (ms), voltage `stepper`, tree `solver`."""
+
+    dt: float = eqx.field(static=True)
+    stepper: AbstractStepper
+    solver: AbstractTreeSolver
+
+
+def presynaptic(wirings, spiking, buffers, pulses_k, counts_k, v, k):
+    """This step's presynaptic signal of every synapse group, after its delay, with the
+    new spike-detection flags and delay buffers."""
+    sigs, new_spiking, new_buffers = [], [], []
+    for w, above, buffer in zip(wirings, spiking, buffers, strict=True):
+        sig, above = w.signal(v, above, pulses_k, counts_k)
+        buffer, sig = w.delayed(buffer, sig, k)
+        sigs.append(sig)
+        new_spiking.append(above)
+        new_buffers.append(buffer)
+    return tuple(sigs), tuple(new_spiking), tuple(new_buffers)
+
+
+def membrane_currents(membrane: Membrane, states, ions, v):
+    """The channels' outward current density (mA/cm²) at `v` and its derivative
+    ``di/dv`` (S/cm²), per node, and the ion currents they write (mA/cm²) by name."""
+    i_mem = jnp.zeros_like(v)
+    g_mem = jnp.zeros_like(v)
+    written: dict[str, Array] = {}
+    for ch, mask in zip(membrane.channels, membrane.masks, strict=True):
+        st = mechanism_states(ch, states, ions)
+        # Linearise the channel current around v: i(v) and di/dv (exact, by autodiff).
+        i, g = jax.jvp(lambda vv, ch=ch, st=st: ch.current(st, vv), (v,), (jnp.ones_like(v),))
+        i = jnp.where(mask, i, 0.0)
+        i_mem = i_mem + i
+        g_mem = g_mem + jnp.where(mask, g, 0.0)
+        for name in ch.ion_writes:
+            written[name] = written[name] + i if name in written else i
+    return i_mem, g_mem, written
+
+
+def advance_channels(membrane: Membrane, states, ions, v, dt: float) -> dict[str, Array]:
+    """Every channel's states one step later, at the new voltage `v` (mV)."""
+    new_states = dict(states)
+    for ch, mask in zip(membrane.channels, membrane.masks, strict=True):
+        st = mechanism_states(ch, states, ions)
+        for n, x in ch.step(st, v, dt, membrane.celsius).items():
+            name = f"{ch.name}_{n}"
+            new_states[name] = jnp.where(mask, x, states[name])
+    return new_states
+
+
+def membrane_step(
+    system: System, membrane: Membrane, wirings, scheme: Scheme, v, states, ions, syn, sigs, i_ext
+):
+    """One step of the membrane given this step's presynaptic signals `sigs` and the
+    injected current per node `i_ext` (nA): synapses, channels, voltage, channel states.
+
+    **Returns:** the new ``(v, states, ions, syn)``.
+    """
+    syn, i_syn, g_syn = synaptic_currents(wirings, syn, sigs, v, scheme.dt)
+    i_mem, g_mem, written = membrane_currents(membrane, states, ions, v)
+    v = voltage_step(
+        v,
+        system.capacitance,
+        system.to_absolute * g_mem + g_syn,
+        system.to_absolute * i_mem + i_syn,
+        i_ext,
+        system.g_axial,
+        system.axial_diag,
+        scheme.dt,
+        scheme.stepper,
+        scheme.solver,
+        system.tree,
+    )
+    ions = {**ions, **written}
+    return v, advance_channels(membrane, states, ions, v, scheme.dt), ions, syn

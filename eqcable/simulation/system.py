@@ -1,0 +1,75 @@
+"""From a model's geometry to the electrical system of its tree, once per simulation.
+
+The tree's nodes are compartments and branch points (`CellStructure`). Everything here is
+per node, in absolute units: capacitance in nF, conductances in µS, with
+``to_absolute`` turning densities (mA/cm², S/cm²) into currents (nA) and conductances (µS).
+"""
+
+import math
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, Bool, Float, Int, Shaped
+
+from ..solvers.stepping import axial_diagonal
+from ..solvers.tree_solve import TreeSchedule
+from .model import AbstractModel
+
+
+class System(eqx.Module):
+    """The electrical system of a model's tree (per node).
+
+    - `capacitance`: membrane capacitance (nF); 0 at branch points.
+    - `to_absolute`: the factor from densities to absolute values (``1e-2 ×`` area in
+      µm²): mA/cm² → nA and S/cm² → µS; 0 at branch points.
+    - `g_axial`: axial conductance from each node to its parent (µS); 0 at roots.
+    - `axial_diag`: the diagonal of the axial-conductance matrix (µS).
+    - `node_comp`: the compartment each node reads its values from (branch points copy
+      compartment 0); `is_comp`: whether a node is a compartment.
+    - `comp_to_node`: the node of each compartment; `tree`: the tree schedule.
+    """
+
+    capacitance: Float[Array, " nnodes"]
+    to_absolute: Float[Array, " nnodes"]
+    g_axial: Float[Array, " nnodes"]
+    axial_diag: Float[Array, " nnodes"]
+    node_comp: Int[Array, " nnodes"]
+    is_comp: Bool[Array, " nnodes"]
+    comp_to_node: Int[Array, " ncomp"]
+    tree: TreeSchedule
+
+    def nodes(self, x: Shaped[Array, " ncomp"]) -> Shaped[Array, " nnodes"]:
+        """A per-compartment array as a per-node one (branch points copy compartment 0)."""
+        return x[self.node_comp]
+
+
+def electrical_system(model: AbstractModel) -> System:
+    """The `System` of `model`: membrane areas and capacitances, and axial conductances.
+
+    The axial resistance between a node and its parent (MΩ) is the node's own proximal
+    half (a compartment's; branch points have none) plus, within a branch, the distal
+    half of the compartment before it. A child hanging from another branch's node adds
+    nothing on the parent side, as in NEURON.
+    """
+    s = model.structure
+    is_comp = s.node_to_comp >= 0
+    n2c = jnp.where(is_comp, s.node_to_comp, 0)
+    radius, length = model.radius[n2c], model.length[n2c]
+    area = jnp.where(is_comp, 2.0 * math.pi * radius * length * model.area_scale[n2c], 0.0)
+    half_r = 0.5e-2 * model.axial_resistivity * model.length / (math.pi * model.radius**2)
+    own = jnp.where(is_comp, (half_r * model.r_proximal_scale)[n2c], 0.0)
+    has_half = s.parent_half >= 0
+    distal = half_r * model.r_distal_scale
+    parent_side = jnp.where(has_half, distal[jnp.where(has_half, s.parent_half, 0)], 0.0)
+    has_parent = s.tree.parent >= 0
+    g_axial = jnp.where(has_parent, 1.0 / jnp.where(has_parent, own + parent_side, 1.0), 0.0)
+    return System(
+        capacitance=1e-5 * model.capacitance[n2c] * area,
+        to_absolute=1e-2 * area,
+        g_axial=g_axial,
+        axial_diag=axial_diagonal(g_axial, s.tree),
+        node_comp=n2c,
+        is_comp=is_comp,
+        comp_to_node=s.comp_to_node,
+        tree=s.tree,
+    )

@@ -119,3 +119,33 @@ def test_auto_checkpointing_bounds_long_simulations():
     assert segment_length(None, 20_000, nnodes) is None
     with pytest.raises(ValueError, match="checkpoint_length"):
         segment_length(0, 10, nnodes)
+
+
+def test_module_route_and_params_route_give_equal_gradients():
+    # The module is the parameter: gradients over its filtered leaves equal those of the
+    # `params()` view (a shared value's gradient is the sum over its selection).
+    import equinox as eqx
+
+    from eqcable.modules.quantities import follow
+
+    cell = _cell().branch(1).make_trainable("HH_gNa").make_trainable("radius", shared=False)
+    cell = cell.make_trainable("axial_resistivity")
+
+    def loss(traces):
+        return jnp.sum((traces[:2] + 65.0) ** 2) * 1e-3 + jnp.sum(traces[2])
+
+    params = cell.params()
+    by_params = jax.grad(lambda p: loss(cell.integrate(p, t_max=T_MAX, dt=DT)))(params)
+    diff, static = eqx.partition(cell, cell.trainable_filter())
+    by_module = eqx.filter_grad(
+        lambda d: loss(eqx.combine(d, static).integrate(t_max=T_MAX, dt=DT))
+    )(diff)
+    whole = eqx.filter_grad(lambda c: loss(c.integrate(t_max=T_MAX, dt=DT)))(cell)
+    assert follow(by_module, ("length",)) is None  # only declared arrays are differentiated
+    for tr, g in zip(cell.trainables, by_params, strict=True):
+        idx = np.asarray(tr.indices)
+        for grads in (by_module, whole):
+            values = np.asarray(follow(grads, tr.path))[idx]
+            expected = values.sum() if tr.shared else values
+            np.testing.assert_allclose(g[tr.name], expected, rtol=1e-12, atol=1e-300)
+        assert np.all(np.asarray(g[tr.name]) != 0.0)

@@ -16,6 +16,7 @@ from jaxtyping import ArrayLike
 import eqcable as ec
 
 MORPHOLOGY = MORPHOLOGIES / "somatic_branchpoint.swc"
+MODELS = MORPHOLOGIES.parent / "models"
 
 
 class Shunt(ec.AbstractChannel):
@@ -188,3 +189,20 @@ def test_save_names_the_missing_folder(tmp_path):
     with pytest.raises(IsADirectoryError, match=str(tmp_path)):
         ec.save(tmp_path, _model())
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("build", [_model, _network])
+def test_files_saved_before_trainable_paths_still_load(build):
+    # Written by eqcable 769e810 (before trainables saved their paths) from this file's
+    # `_model` and `_network`: they load into the same model as built today.
+    name = {"_model": "format1_cell.eqc", "_network": "format1_network.eqc"}[build.__name__]
+    loaded = ec.load(MODELS / name, classes=[Shunt])
+    cell = build()
+    assert jax.tree.structure(loaded) == jax.tree.structure(cell)
+    for a, b in zip(jax.tree.leaves(loaded), jax.tree.leaves(cell), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert [t.path for t in loaded.trainables] == [t.path for t in cell.trainables]
+    params = jax.tree.map(lambda x: x * 1.1, cell.params())
+    np.testing.assert_array_equal(
+        loaded.integrate(params, t_max=5.0), cell.integrate(params, t_max=5.0)
+    )

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..simulation.model import CellStructure
-from .arrays import check_value, concatenate, float_dtype, full
+from .arrays import check_value, concatenate, float_dtype, full, is_concrete
 from .quantities import GEOMETRY, SHAPE
 
 
@@ -91,7 +91,7 @@ def _from_arrays(
 def _tile(x, count: int):
     if count == 1:
         return x
-    if isinstance(x, jax.core.Tracer):
+    if not is_concrete(x):
         return jnp.tile(x, count)
     return jnp.asarray(np.tile(np.asarray(x), count))
 

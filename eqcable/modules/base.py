@@ -318,10 +318,12 @@ class AbstractModule(AbstractModel):
 
     def trainable_filter(self):
         """A filter spec for `eqx.partition`: ``True`` at the arrays that `make_trainable`
-        declared, ``False`` elsewhere. For example::
+        declared, ``False`` elsewhere (the whole array of each). For example:
 
-            diff, static = eqx.partition(cell, cell.trainable_filter())
-            grads = eqx.filter_grad(lambda d: loss(eqx.combine(d, static)))(diff)
+        ```python
+        diff, static = eqx.partition(cell, cell.trainable_filter())
+        grads = eqx.filter_grad(lambda d: loss(eqx.combine(d, static)))(diff)
+        ```
         """
         return parameters.trainable_filter(self)
 

@@ -113,6 +113,13 @@ class Network(AbstractModule):
         self.connections = ()
         self.inputs = ()
 
+    def __check_init__(self):
+        if sum(self.cell_nbranches) != len(self.ncomp_per_branch):
+            raise ValueError(
+                f"The cells have {sum(self.cell_nbranches)} branches in all, but the network "
+                f"has {len(self.ncomp_per_branch)}."
+            )
+
     # ------------------------------------------------------------------ sizes, selections
     @property
     def ncells(self) -> int:

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..simulation.model import CellStructure
-from .arrays import check_value, concatenate, float_dtype, full, is_concrete
+from .arrays import check_value, concatenate, float_dtype, full, is_concrete, to_device
 from .quantities import GEOMETRY, SHAPE
 
 
@@ -76,8 +76,8 @@ def _from_arrays(
     dtype = float_dtype()
     return Fields(
         **_tree_fields(ncomp_per_branch, parents, parent_x, branch_types),
-        **{k: jnp.asarray(np.asarray(arrays[k], dtype=dtype)) for k in GEOMETRY},
-        **{k: jnp.asarray(np.asarray(arrays.get(k, np.ones(n)), dtype=dtype)) for k in SHAPE},
+        **{k: to_device(np.asarray(arrays[k], dtype=dtype)) for k in GEOMETRY},
+        **{k: to_device(np.asarray(arrays.get(k, np.ones(n)), dtype=dtype)) for k in SHAPE},
         celsius=jnp.asarray(6.3, dtype=dtype),
         channels=(),
         channel_masks=(),
@@ -93,7 +93,7 @@ def _tile(x, count: int):
         return x
     if not is_concrete(x):
         return jnp.tile(x, count)
-    return jnp.asarray(np.tile(np.asarray(x), count))
+    return to_device(np.tile(np.asarray(x), count))
 
 
 def from_parts(
@@ -144,7 +144,7 @@ def from_parts(
         states.update({s: concatenate(v) for s, v in state_parts.items()})
 
     def shift(obj, off):
-        return eqx.tree_at(lambda o: o.indices, obj, jnp.asarray(np.asarray(obj.indices) + off))
+        return eqx.tree_at(lambda o: o.indices, obj, to_device(np.asarray(obj.indices) + off))
 
     stimuli, recordings, trainables = [], [], []
     offset = 0

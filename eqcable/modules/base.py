@@ -17,7 +17,7 @@ from ..channels.base import AbstractChannel
 from ..simulation.model import AbstractModel, Recording, Stimulus
 from ..simulation.recording import recordable_names, synapse_group
 from . import parameters
-from .arrays import check_value, float_dtype, full, is_concrete, scatter_set, take
+from .arrays import check_value, float_dtype, full, is_concrete, scatter_set, take, to_device
 from .quantities import follow, quantity_names, replace, resolve
 from .run import integrate
 from .selection import Index, View
@@ -256,7 +256,7 @@ class AbstractModule(AbstractModel):
                 f"stimulate(): expected shape (ntime,) or ({len(where)}, ntime), "
                 f"got {current.shape}."
             )
-        stim = Stimulus(indices=jnp.asarray(where), current=jnp.asarray(current))
+        stim = Stimulus(indices=to_device(where), current=to_device(current))
         return eqx.tree_at(lambda m: m.stimuli, self, self.stimuli + (stim,))
 
     def record(self, name: str = "v", *, _where: np.ndarray | None = None):
@@ -273,7 +273,7 @@ class AbstractModule(AbstractModel):
                 f"Cannot record {name!r}. Recordable: {', '.join(self.recordable_names())}."
             )
         where = np.arange(self._extent(name)) if _where is None else _where
-        rec = Recording(name=name, indices=jnp.asarray(where))
+        rec = Recording(name=name, indices=to_device(where))
         return eqx.tree_at(lambda m: m.recordings, self, self.recordings + (rec,))
 
     # ------------------------------------------------------------------ parameters

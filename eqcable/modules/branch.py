@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import equinox as eqx
-import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float
 
@@ -14,7 +13,7 @@ from ..morphology.geometry import pt3d_arc_lengths, segment_geometry
 from ..simulation.model import CellStructure, Recording, Stimulus
 from ..synapses.connections import Connections
 from ..synapses.inputs import SpikeTrain
-from .arrays import check_value
+from .arrays import check_value, to_device
 from .assemble import from_parts
 from .base import AbstractModule
 from .compartment import Compartment
@@ -149,7 +148,7 @@ def with_geometry(module: AbstractModule, arrays: dict[str, np.ndarray]):
     for name in names:
         check_value(name, arrays[name], positive=True)
     dtype = module.radius.dtype
-    values = tuple(jnp.asarray(np.asarray(arrays[n], dtype=dtype)) for n in names)
+    values = tuple(to_device(np.asarray(arrays[n], dtype=dtype)) for n in names)
     return eqx.tree_at(lambda m: tuple(getattr(m, n) for n in names), module, values)
 
 

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int
 
-from .arrays import check_value, is_concrete, scatter_set, take
+from .arrays import check_value, is_concrete, scatter_set, take, to_device
 from .quantities import Path, follow, replace, resolve, where
 
 
@@ -51,7 +51,7 @@ def declare(module, name: str, shared: bool, indices: np.ndarray) -> Trainable:
             f"make_trainable({name!r}, shared=True): the selected items hold "
             "different values; set one value first or use shared=False."
         )
-    return Trainable(name=name, shared=bool(shared), indices=jnp.asarray(indices), path=q.path)
+    return Trainable(name=name, shared=bool(shared), indices=to_device(indices), path=q.path)
 
 
 def params(module) -> tuple[dict[str, Float[Array, "..."]], ...]:

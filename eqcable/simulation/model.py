@@ -7,7 +7,7 @@ interface; the loop needs nothing else from them, and never imports them.
 from collections.abc import Sequence
 
 import equinox as eqx
-import jax.numpy as jnp
+import jax
 from jaxtyping import Array, Bool, Float, Int
 
 from ..channels.base import AbstractChannel
@@ -55,15 +55,16 @@ class CellStructure(eqx.Module):
         """The structure of branches of ``ncomp_per_branch`` compartments hanging from
         `parents` at `parent_x` (see `eqcable.Cell`)."""
         s = build_schedule(ncomp_per_branch, parents, parent_x)
+        # device_put, not jnp.asarray: the latter compiles per new shape (JAX 0.10, CPU).
         return CellStructure(
-            comp_to_node=jnp.asarray(s.comp_to_node),
-            node_to_comp=jnp.asarray(s.node_to_comp),
-            parent_half=jnp.asarray(s.parent_half),
+            comp_to_node=jax.device_put(s.comp_to_node),
+            node_to_comp=jax.device_put(s.node_to_comp),
+            parent_half=jax.device_put(s.parent_half),
             tree=TreeSchedule(
-                parent=jnp.asarray(s.parent),
-                all_children=jnp.asarray(s.all_children),
-                all_parents=jnp.asarray(s.all_parents),
-                levels=jnp.asarray(s.levels),
+                parent=jax.device_put(s.parent),
+                all_children=jax.device_put(s.all_children),
+                all_parents=jax.device_put(s.all_parents),
+                levels=jax.device_put(s.levels),
             ),
         )
 

@@ -64,7 +64,9 @@ class AbstractSynapse(AbstractMechanism):
     ) -> tuple[Float[Array, "*c"], Float[Array, "*c"]]:
         """The current (nA) and its slope (µS) for the implicit voltage step.
 
-        By default the exact derivative ``∂current/∂v_post``, by autodiff.
+        A default: the exact derivative ``∂current/∂v_post``, by autodiff. A synapse may
+        replace it (as `TanhRateSynapse` does for its Jaxley option); it is the one method
+        of the interface meant to be overridden.
         """
         return jax.jvp(
             lambda vp: self.current(states, pre, vp), (v_post,), (jnp.ones_like(v_post),)

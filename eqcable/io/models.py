@@ -34,7 +34,7 @@ import numpy as np
 from ..channels.base import AbstractChannel
 from ..modules.base import AbstractModule
 from ..modules.branch import Branch
-from ..modules.cell import Cell
+from ..modules.cell import Cell, cell_of_sizes
 from ..modules.compartment import Compartment
 from ..modules.network import Network
 from ..modules.parameters import Trainable
@@ -232,8 +232,7 @@ def _tree(spec: dict) -> AbstractModule:
 
     def cell(first: int, last: int) -> Cell:
         shift = [p - first if p >= 0 else -1 for p in parents[first:last]]
-        branches = [Branch(Compartment(), n) for n in ncomp[first:last]]
-        return Cell(branches, shift, parent_x[first:last], types[first:last])
+        return cell_of_sizes(ncomp[first:last], shift, parent_x[first:last], types[first:last])
 
     if spec["class"] == "Compartment":
         return Compartment()

@@ -13,6 +13,7 @@ from ..synapses.inputs import SpikeTrain
 from .assemble import from_parts
 from .base import AbstractModule
 from .branch import Branch
+from .compartment import Compartment
 from .parameters import Trainable
 
 
@@ -111,3 +112,18 @@ def _check_one_root(parents: Sequence[int]) -> None:
         raise ValueError(
             f"A cell needs exactly one root branch (parent -1); got {len(roots)}: {roots}."
         )
+
+
+def cell_of_sizes(
+    ncomp_per_branch: Sequence[int],
+    parents: Sequence[int],
+    parent_x: Sequence[float] | None = None,
+    branch_types: Sequence[int] | None = None,
+    compartment: Compartment | None = None,
+) -> Cell:
+    """A `Cell` whose branch ``b`` is `compartment` (default `Compartment()`) repeated
+    ``ncomp_per_branch[b]`` times: the tree of a cell, for builders that set the
+    geometry afterwards (with `eqx.tree_at`). One `Branch` is built per distinct size."""
+    compartment = Compartment() if compartment is None else compartment
+    branches = {n: Branch(compartment, n) for n in sorted(set(ncomp_per_branch))}
+    return Cell([branches[n] for n in ncomp_per_branch], parents, parent_x, branch_types)

@@ -12,8 +12,8 @@ from ..morphology.geometry import d_lambda_nseg, max_length_nseg, pt3d_arc_lengt
 from ..morphology.import3d import Import3dSection, import3d_sections
 from ..morphology.swc import SwcSamples, read_swc_samples, write_swc
 from .arrays import float_dtype
-from .branch import Branch, points_geometry, with_geometry
-from .cell import Cell
+from .branch import points_geometry, with_geometry
+from .cell import Cell, cell_of_sizes
 from .compartment import Compartment
 
 
@@ -231,13 +231,12 @@ def read_swc(
     _check_representable(samples, sections, per_section)
     arrays = {k: np.concatenate([g[k] for g in per_section]) for k in per_section[0]}
     compartment = Compartment(axial_resistivity=axial_resistivity, capacitance=capacitance, v=v)
-    # One branch per size (building is O(distinct sizes)); the geometry is set below.
-    branches = {n: Branch(compartment, n) for n in sorted(set(ncomps))}
-    cell = Cell(
-        [branches[n] for n in ncomps],
+    cell = cell_of_sizes(
+        ncomps,
         [s.parent for s in sections],
-        parent_x=[s.parent_x if s.parent >= 0 else 1.0 for s in sections],
-        branch_types=[s.type for s in sections],
+        [s.parent_x if s.parent >= 0 else 1.0 for s in sections],
+        [s.type for s in sections],
+        compartment,
     )
     cell = with_geometry(cell, arrays)
     if not return_map:

@@ -19,7 +19,7 @@ from ..stimuli import check_time
 from ..synapses.wiring import delay_steps, prepare_synapses
 from .model import AbstractModel
 from .recording import Recorder
-from .state import State
+from .state import State, ions_written
 from .step import Membrane, Scheme, membrane_step, presynaptic
 from .system import System, electrical_system
 
@@ -54,7 +54,7 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
         )
     for group in model.connections:
         delay_steps(group.delay, dt, group.synapse.name)  # whole steps, or a clear error
-    written = {q for ch in model.channels for q in ch.ion_writes}
+    written = ions_written(model.channels)
     for ch in model.channels:
         missing = [q for q in ch.ion_reads if q not in written]
         if missing:
@@ -134,11 +134,10 @@ def simulate(
     )
     stim_nodes, i_ext_steps = injected_currents(model, system, nsteps, v0.dtype)
     record = Recorder(model.recordings, membrane, syn.wirings, system)
-    written = {q for ch in model.channels for q in ch.ion_writes}
     state0 = State(
         v=v0,
         channels={k: nodes(x) for k, x in model.states.items()},
-        ions={q: jnp.zeros_like(v0) for q in sorted(written)},
+        ions={q: jnp.zeros_like(v0) for q in ions_written(model.channels)},
         synapses=syn.states,
         spiking=syn.above,
         buffers=syn.buffers,

@@ -11,6 +11,7 @@ Names (resolved once per simulation, never inside the loop):
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float, Int
 
 from ..channels.base import AbstractChannel
@@ -72,8 +73,10 @@ class Recorder:
             elif name.startswith("i_"):  # a channel current, computed where recorded
                 at = system.comp_to_node[jnp.concatenate(parts)]
                 size = at.shape[0]
-                ends = offset + jnp.cumsum(jnp.asarray([0] + [i.shape[0] for i in parts]))
-                rows[name] = [ends[j] + jnp.arange(i.shape[0]) for j, i in enumerate(parts)]
+                starts = offset + np.cumsum([0, *(i.shape[0] for i in parts)])[:-1]
+                rows[name] = [
+                    jnp.arange(a, a + i.shape[0]) for a, i in zip(starts, parts, strict=True)
+                ]
             else:  # the voltage or a channel state, on every node
                 size = system.node_comp.shape[0]
                 rows[name] = [offset + system.comp_to_node[i] for i in parts]

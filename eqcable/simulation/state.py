@@ -36,3 +36,8 @@ def mechanism_states(
     (``"m"``), and the ion quantities it reads (`ion_reads`)."""
     own = {n: states[f"{channel.name}_{n}"] for n in channel.state_names}
     return {**own, **{q: ions[q] for q in channel.ion_reads}}
+
+
+def ions_written(channels: tuple[AbstractChannel, ...]) -> tuple[str, ...]:
+    """The ion quantities `channels` write (`AbstractChannel.ion_writes`), sorted."""
+    return tuple(sorted({q for ch in channels for q in ch.ion_writes}))

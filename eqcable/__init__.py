@@ -32,7 +32,7 @@ from .modules import (
     integrate as integrate,
     read_swc as read_swc,
 )
-from .plotting import plot_morphology as plot_morphology
+from .plotting import plot_morphology as plot_morphology, plot_traces as plot_traces
 from .simulation import Float32Warning as Float32Warning
 from .solvers import (
     AbstractStepper as AbstractStepper,

@@ -2,7 +2,12 @@
 
 import importlib.metadata
 
-from .channels import HH as HH, AbstractChannel as AbstractChannel, Leak as Leak
+from .channels import (
+    HH as HH,
+    AbstractChannel as AbstractChannel,
+    Leak as Leak,
+    parameter as parameter,
+)
 from .fitting import (
     AbstractTransform as AbstractTransform,
     Affine as Affine,
@@ -26,6 +31,7 @@ from .modules import (
     DLambda as DLambda,
     MaxLength as MaxLength,
     Network as Network,
+    RecordingInfo as RecordingInfo,
     SwcMap as SwcMap,
     SynapseView as SynapseView,
     View as View,
@@ -44,7 +50,7 @@ from .solvers import (
     exponential_euler as exponential_euler,
     tree_solve as tree_solve,
 )
-from .stimuli import step_current as step_current
+from .stimuli import Current as Current, step_current as step_current
 from .synapses import (
     AbstractSynapse as AbstractSynapse,
     Exp2Syn as Exp2Syn,

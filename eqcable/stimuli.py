@@ -1,18 +1,29 @@
-"""Injected currents.
+"""Injected currents and the time base they are sampled on.
 
 A stimulus is an array of currents (nA, positive = depolarising, as NEURON's ``IClamp``),
 one value per time step: entry ``k`` is injected during the step from ``t_k = k·dt`` to
-``t_{k+1}``. Arrays shorter than the simulation inject nothing after their end.
+``t_{k+1}``. A run of ``nsteps = t_max/dt`` steps takes an array of exactly ``nsteps``
+values (one per step) or ``nsteps + 1`` (one per time point, as the recordings; the last
+is never injected, since no step starts at ``t_max``). `step_current` gives the latter, as
+a `Current` that also remembers its `dt`, so that using it at another `dt` is an error.
 """
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
+#: Relative tolerance within which ``t_max`` must be a whole number of steps ``dt``.
+STEP_TOLERANCE = 1e-9
+
 
 def check_time(dt: float, t_max: float) -> int:
-    """Validate ``dt`` and ``t_max`` (ms) and return the number of steps."""
+    """Validate ``dt`` and ``t_max`` (ms) and return the number of steps.
+
+    **Raises:** `TypeError` if they are not numbers; `ValueError` if they are not positive
+    and finite, or ``t_max`` is not a whole number of steps (within 1e-9, relative).
+    """
     for name, value in (("dt", dt), ("t_max", t_max)):
         if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool):
             raise TypeError(f"{name} must be a Python number (ms), got {type(value).__name__}.")
@@ -20,12 +31,66 @@ def check_time(dt: float, t_max: float) -> int:
             raise ValueError(f"{name} must be positive and finite (ms), got {value}.")
     if t_max < dt:
         raise ValueError(f"t_max ({t_max} ms) must be at least one time step dt ({dt} ms).")
-    return int(round(t_max / dt))
+    nsteps = int(round(t_max / dt))
+    if abs(nsteps * dt - t_max) > STEP_TOLERANCE * t_max:
+        raise ValueError(
+            f"t_max = {t_max} ms is not a whole number of steps of dt = {dt} ms "
+            f"(t_max/dt = {t_max / dt:.6g}); use e.g. t_max = {nsteps * dt:g} ms."
+        )
+    return nsteps
+
+
+def check_samples(nsamples: int, nsteps: int, what: str) -> None:
+    """Check that a current of `nsamples` values fits a run of `nsteps` steps.
+
+    **Raises:** `ValueError`, naming `what`, unless ``nsamples`` is ``nsteps`` (one value
+    per step) or ``nsteps + 1`` (one per time point).
+    """
+    if nsamples not in (nsteps, nsteps + 1):
+        raise ValueError(
+            f"{what} has {nsamples} samples, but this run has {nsteps} steps: give {nsteps} "
+            f"values (one per step) or {nsteps + 1} (one per time point, t = 0 to t_max). "
+            "Was it built for another dt or t_max?"
+        )
+
+
+class Current(eqx.Module):
+    """A current (nA) sampled at the time points ``0, dt, ..., t_max``, with its time base.
+
+    `values` has ``round(t_max/dt) + 1`` entries; entry ``k`` is injected during the step
+    from ``k·dt`` to ``(k+1)·dt`` (the last is unused). Pass it to `stimulate`; it may
+    only be used in runs with the same `dt` and `t_max`.
+
+    **Arguments:**
+
+    - `values`: the current at each time point (nA).
+    - `dt`: the time step it was built for (ms).
+    """
+
+    values: Float[Array, " ntime"]
+    dt: float = eqx.field(static=True)
+
+    def __check_init__(self):
+        if jnp.ndim(self.values) != 1:
+            raise ValueError(f"Current values must be 1-D, got shape {jnp.shape(self.values)}.")
+
+    @property
+    def t_max(self) -> float:
+        """The end of the run it was built for (ms)."""
+        return (self.values.shape[0] - 1) * self.dt
+
+    @property
+    def time(self) -> np.ndarray:
+        """The time points (ms) of `values`."""
+        return np.arange(self.values.shape[0]) * self.dt
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.values, dtype=dtype)
 
 
 def step_current(
     delay: float, duration: float, amplitude: ArrayLike, dt: float, t_max: float
-) -> Float[Array, " ntime"]:
+) -> Current:
     """A current step with NEURON ``IClamp`` timing.
 
     The current is on during every step whose midpoint ``t_k + dt/2`` lies in
@@ -37,12 +102,13 @@ def step_current(
     - `delay`: onset (ms).
     - `duration`: length of the step (ms).
     - `amplitude`: current (nA); may be a traced value.
-    - `dt`: time step (ms).
-    - `t_max`: end of the simulation (ms).
+    - `dt`: time step (ms) of the run it is for.
+    - `t_max`: end of that run (ms).
 
-    **Returns:** ``round(t_max/dt) + 1`` values (nA), one per time point.
+    **Returns:** a `Current` of ``round(t_max/dt) + 1`` values (nA), one per time point.
 
-    **Raises:** `ValueError` for non-positive `dt`/`t_max` or a negative `duration`.
+    **Raises:** `ValueError` for non-positive `dt`/`t_max`, a `t_max` that is not a whole
+    number of steps, or a negative `duration`.
     """
     nsteps = check_time(dt, t_max)
     if not np.isfinite(delay) or not np.isfinite(duration) or duration < 0:
@@ -54,5 +120,5 @@ def step_current(
     on = (midpoints >= delay) & (midpoints < delay + duration)
     dtype = jnp.result_type(float)
     if isinstance(amplitude, jax.core.Tracer):
-        return amplitude * jnp.asarray(on, dtype=dtype)
-    return jnp.asarray(np.asarray(amplitude, dtype=dtype) * on)
+        return Current(amplitude * jnp.asarray(on, dtype=dtype), float(dt))
+    return Current(jax.device_put(np.asarray(amplitude, dtype=dtype) * on), float(dt))

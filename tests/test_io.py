@@ -58,7 +58,7 @@ def _network():
     syn = ec.TanhRateSynapse(gS=0.01, jaxley_linearisation=True)
     net = net.connect(net.cell(2).comp(0), net.cell(0).comp(1), syn)
     net = net.cell(0).comp(0).stimulate(ec.step_current(0.5, 2.0, 0.3, 0.025, 5.0))
-    net = net.cell("all").comp(0).record().record("Exp2Syn_B")
+    net = net.cell("all").comp(0).record().synapse("Exp2Syn").record("Exp2Syn_B")
     return net.make_trainable("IonotropicSynapse_gS", shared=False)
 
 

@@ -1,5 +1,6 @@
 """Membrane channels: the interface (`AbstractChannel`) and one file per model."""
 
-from .base import AbstractChannel as AbstractChannel
+from .base import AbstractChannel as AbstractChannel, AbstractMechanism as AbstractMechanism
 from .hh import HH as HH
 from .leak import Leak as Leak
+from .parameter import Bounds as Bounds, parameter as parameter

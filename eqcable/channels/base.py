@@ -7,10 +7,17 @@ from typing import ClassVar
 import equinox as eqx
 from jaxtyping import Array, ArrayLike, Float
 
+from .parameter import Bounds, check_in_bounds, field_info
+
 
 class AbstractMechanism(eqx.Module):
     """What channels and synapses share: parameters are dataclass fields, and names of
-    parameters and states are prefixed with the class name."""
+    parameters and states are prefixed with the class name.
+
+    Fields declared with `eqcable.parameter` carry a unit and a valid range; concrete
+    values are checked against them when a mechanism is built (and again wherever a
+    value is set), with a `ValueError` naming the parameter, the value and the range.
+    """
 
     state_names: eqx.AbstractClassVar[tuple[str, ...]]
     #: Ion quantities the mechanism reads, per compartment (e.g. ``("ena", "cai")``:
@@ -21,12 +28,33 @@ class AbstractMechanism(eqx.Module):
     #: (mA/cm², outward positive) is carried by that ion. The time loop sums them per
     #: ion, for mechanisms that integrate concentrations.
     ion_writes: ClassVar[tuple[str, ...]] = ()
+    #: Units of states that have one (e.g. ``{"A": "µS"}``); others are dimensionless
+    #: (``"1"``). Used to label recordings.
+    state_units: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def param_names(cls) -> tuple[str, ...]:
         """Names of the mechanism's parameters: its dataclass fields, except static ones
         (options such as `TanhRateSynapse.jaxley_linearisation`)."""
         return tuple(f.name for f in dataclasses.fields(cls) if not f.metadata.get("static"))
+
+    @classmethod
+    def param_info(cls, name: str) -> tuple[str, Bounds]:
+        """The unit and valid range of parameter `name` (see `eqcable.parameter`)."""
+        return field_info(cls, name)
+
+    def check_param(self, name: str, value, label: str | None = None) -> None:
+        """Check a concrete `value` of parameter `name` against its declared range.
+
+        **Raises:** `ValueError` naming `label` (default ``"<Name>_<name>"``), the value,
+        the range and the unit; `TypeError` for a value that is not a real number.
+        """
+        unit, bounds = self.param_info(name)
+        check_in_bounds(label or f"{self.name}_{name}", value, bounds, unit)
+
+    def __check_init__(self):
+        for p in self.param_names():
+            self.check_param(p, getattr(self, p))
 
     @property
     def name(self) -> str:

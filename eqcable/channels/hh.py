@@ -7,6 +7,7 @@ from jaxtyping import ArrayLike
 
 from ..solvers.gates import exponential_euler
 from .base import AbstractChannel
+from .parameter import parameter
 
 
 def _vtrap(x, y):
@@ -81,12 +82,12 @@ class HH(AbstractChannel):
     States: ``m``, ``h``, ``n`` (dimensionless).
     """
 
-    gNa: ArrayLike = 0.12
-    gK: ArrayLike = 0.036
-    gLeak: ArrayLike = 0.0003
-    eNa: ArrayLike = 50.0
-    eK: ArrayLike = -77.0
-    eLeak: ArrayLike = -54.3
+    gNa: ArrayLike = parameter(0.12, "S/cm²", ge=0.0)
+    gK: ArrayLike = parameter(0.036, "S/cm²", ge=0.0)
+    gLeak: ArrayLike = parameter(0.0003, "S/cm²", ge=0.0)
+    eNa: ArrayLike = parameter(50.0, "mV")
+    eK: ArrayLike = parameter(-77.0, "mV")
+    eLeak: ArrayLike = parameter(-54.3, "mV")
     state_names: ClassVar[tuple[str, ...]] = ("m", "h", "n")
 
     def steady_state(self, v, celsius):

@@ -5,6 +5,7 @@ from typing import ClassVar
 from jaxtyping import ArrayLike
 
 from .base import AbstractChannel
+from .parameter import parameter
 
 
 class Leak(AbstractChannel):
@@ -16,8 +17,8 @@ class Leak(AbstractChannel):
     - `eLeak`: reversal potential (mV); NEURON's default ``e_pas = −70``.
     """
 
-    gLeak: ArrayLike = 0.001
-    eLeak: ArrayLike = -70.0
+    gLeak: ArrayLike = parameter(0.001, "S/cm²", ge=0.0)
+    eLeak: ArrayLike = parameter(-70.0, "mV")
     state_names: ClassVar[tuple[str, ...]] = ()
 
     def steady_state(self, v, celsius):

@@ -150,7 +150,8 @@ def _spec(module: AbstractModule) -> dict:
         ],
         "network": network,
         "states": sorted(module.states),
-        "stimuli": [list(s.current.shape) for s in module.stimuli],
+        "explicit_states": sorted(module.explicit_states),
+        "stimuli": [[*s.current.shape, s.dt] for s in module.stimuli],
         "recordings": [[r.name, int(r.indices.shape[0])] for r in module.recordings],
         "trainables": [
             [t.name, t.shared, int(t.indices.shape[0]), list(t.path)] for t in module.trainables
@@ -254,6 +255,12 @@ def _trainable(module: AbstractModule, entry: list, index) -> Trainable:
     return Trainable(name=name, shared=bool(shared), indices=index(k), path=tuple(keys))
 
 
+def _stimulus(entry, index, zeros) -> Stimulus:
+    # [k, ntime, dt]; files written before stimuli kept their dt hold [k, ntime].
+    k, t, *dt = entry
+    return Stimulus(indices=index(k), current=zeros(k, t), dt=dt[0] if dt else None)
+
+
 def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
     """An empty model with the structure the spec describes (values to be filled in)."""
     dtype = jnp.dtype(spec["dtype"])
@@ -262,14 +269,23 @@ def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
     index = lambda k: jnp.zeros((k,), jnp.int64 if jax.config.jax_enable_x64 else jnp.int32)  # noqa: E731
     channels = [_template(e, AbstractChannel, ncomp, dtype, path, known) for e in spec["channels"]]
     module = eqx.tree_at(
-        lambda m: (m.celsius, m.channels, m.channel_masks, m.states, m.stimuli, m.recordings),
+        lambda m: (
+            m.celsius,
+            m.channels,
+            m.channel_masks,
+            m.states,
+            m.explicit_states,
+            m.stimuli,
+            m.recordings,
+        ),
         _tree(spec),
         (
             zeros(),
             tuple(channels),
             tuple(jnp.zeros((ncomp,), bool) for _ in channels),
             {name: zeros(ncomp) for name in spec["states"]},
-            tuple(Stimulus(indices=index(k), current=zeros(k, t)) for k, t in spec["stimuli"]),
+            {name: jnp.zeros((ncomp,), bool) for name in spec.get("explicit_states", [])},
+            tuple(_stimulus(e, index, zeros) for e in spec["stimuli"]),
             tuple(Recording(name=name, indices=index(k)) for name, k in spec["recordings"]),
         ),
     )
@@ -315,8 +331,14 @@ def load(path: str | os.PathLike, classes: Iterable[type] = ()) -> AbstractModul
         )
     try:
         skeleton = _skeleton(spec, path, known)
-        return eqx.tree_deserialise_leaves(io.BytesIO(leaves), skeleton)
+        module = eqx.tree_deserialise_leaves(io.BytesIO(leaves), skeleton)
     except ModelFileError:
         raise
     except Exception as e:  # a spec that does not describe these arrays
         raise ModelFileError(f"{path}: the arrays do not match the spec ({e}).") from None
+    if "explicit_states" not in spec:
+        # Written before states followed the initial voltage: the saved states are the
+        # ones that file's model started from, so they all stay explicit.
+        explicit = {n: jnp.ones(x.shape, bool) for n, x in module.states.items()}
+        module = eqx.tree_at(lambda m: m.explicit_states, module, explicit)
+    return module

@@ -5,6 +5,7 @@ from .branch import Branch as Branch
 from .cell import Cell as Cell
 from .compartment import Compartment as Compartment
 from .network import Network as Network
+from .recording_info import RecordingInfo as RecordingInfo
 from .run import integrate as integrate
 from .selection import SynapseView as SynapseView, View as View
 from .swc_cell import (

@@ -10,6 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..channels.parameter import UNBOUNDED, Bounds, check_in_bounds
+
 
 def to_device(x) -> jax.Array:
     """`x` as a JAX array: a NumPy array (or number) is put on the device as it is,
@@ -65,15 +67,8 @@ def concatenate(arrays):
     return jnp.concatenate(arrays)
 
 
-def check_value(name: str, value, positive: bool = False) -> None:
-    """Raise `ValueError` if a concrete `value` is non-finite (or non-positive), and
-    `TypeError` if it is not a real number or array (traced values are not checked)."""
-    if not is_concrete(value):
-        return
-    arr = np.asarray(value)
-    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be a real number or array, got {arr.dtype}.")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {value!r}.")
-    if positive and np.any(arr <= 0):
-        raise ValueError(f"{name} must be positive, got {value!r}.")
+def check_value(name: str, value, bounds: Bounds = UNBOUNDED, unit: str = "") -> None:
+    """Raise `ValueError` if a concrete `value` is non-finite or outside `bounds` (naming
+    `name`, the value, the range and `unit`), and `TypeError` if it is not a real number
+    or array. Traced values are not checked."""
+    check_in_bounds(name, value, bounds, unit)

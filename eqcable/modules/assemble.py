@@ -34,6 +34,7 @@ class Fields(NamedTuple):
     channels: tuple
     channel_masks: tuple
     states: dict
+    explicit_states: dict
     stimuli: tuple
     recordings: tuple
     trainables: tuple
@@ -70,7 +71,7 @@ def _from_arrays(
     `GEOMETRY` quantities and, optionally, the `SHAPE` factors (default 1). One branch
     unless `ncomp_per_branch` and `parents` (and `parent_x`, `branch_types`) say more."""
     for name in GEOMETRY:
-        check_value(name, arrays[name], positive=GEOMETRY[name][1])
+        check_value(name, arrays[name], GEOMETRY[name][1], GEOMETRY[name][0])
     n = len(arrays["radius"])
     ncomp_per_branch = (n,) if ncomp_per_branch is None else tuple(ncomp_per_branch)
     dtype = float_dtype()
@@ -82,6 +83,7 @@ def _from_arrays(
         channels=(),
         channel_masks=(),
         states={},
+        explicit_states={},
         stimuli=(),
         recordings=(),
         trainables=(),
@@ -122,10 +124,11 @@ def from_parts(
             if ch.name in templates and type(templates[ch.name]) is not type(ch):
                 raise TypeError(f"Two different channel classes are named {ch.name!r}.")
             templates.setdefault(ch.name, ch)
-    channels, masks, states = [], [], {}
+    channels, masks, states, explicit = [], [], {}, {}
     for name, template in templates.items():
         ch_parts, mask_parts = [], []
         state_parts = {f"{name}_{s}": [] for s in template.state_names}
+        explicit_parts = {s: [] for s in state_parts}
         for p, count in runs:
             k = next((i for i, c in enumerate(p.channels) if c.name == name), None)
             n = p.ncomp * count
@@ -134,14 +137,17 @@ def from_parts(
                 mask_parts.append(_tile(p.channel_masks[k], count))
                 for s in state_parts:
                     state_parts[s].append(_tile(p.states[s], count))
+                    explicit_parts[s].append(_tile(p.explicit_states[s], count))
             else:
                 ch_parts.append(jax.tree.map(lambda x, n=n: full(n, np.asarray(x)[0]), template))
                 mask_parts.append(full(n, False, dtype=bool))
                 for s in state_parts:
                     state_parts[s].append(full(n, 0.0))
+                    explicit_parts[s].append(full(n, False, dtype=bool))
         channels.append(jax.tree.map(lambda *xs: concatenate(xs), *ch_parts))
         masks.append(concatenate(mask_parts))
         states.update({s: concatenate(v) for s, v in state_parts.items()})
+        explicit.update({s: concatenate(v) for s, v in explicit_parts.items()})
 
     def shift(obj, off):
         return eqx.tree_at(lambda o: o.indices, obj, to_device(np.asarray(obj.indices) + off))
@@ -163,6 +169,7 @@ def from_parts(
         channels=tuple(channels),
         channel_masks=tuple(masks),
         states=states,
+        explicit_states=explicit,
         stimuli=tuple(stimuli),
         recordings=tuple(recordings),
         trainables=tuple(trainables),

@@ -8,25 +8,29 @@ resolved by `eqcable.modules.quantities`, trainables by `eqcable.modules.paramet
 """
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 from ..channels.base import AbstractChannel
-from ..simulation.model import AbstractModel, Recording, Stimulus
-from ..simulation.recording import recordable_names, synapse_group
-from . import parameters
-from .arrays import check_value, float_dtype, full, is_concrete, scatter_set, take, to_device
-from .quantities import follow, quantity_names, replace, resolve
+from ..simulation.model import AbstractModel
+from ..simulation.recording import recordable_names
+from ..simulation.state import initial_channel_states
+from ..stimuli import Current
+from . import edits, parameters
+from .arrays import take
+from .quantities import follow, quantity_names, resolve
+from .recording_info import RecordingInfo, recording_info
 from .run import integrate
 from .selection import Index, View
 
 
 @eqx.filter_jit
-def _steady_state(channel: AbstractChannel, v, celsius) -> dict:
-    # Jitted once per channel class and size, rather than op by op.
-    return channel.steady_state(v, celsius)
+def _initial_states(module) -> dict:
+    # Jitted once per module structure, rather than op by op.
+    return initial_channel_states(
+        module.channels, module.states, module.explicit_states, module.v, module.celsius
+    )
 
 
 class AbstractModule(AbstractModel):
@@ -60,6 +64,19 @@ class AbstractModule(AbstractModel):
         """All names usable in `set` and `make_trainable`."""
         return quantity_names(self)
 
+    def recording_info(self, t_max: float, dt: float = 0.025) -> RecordingInfo:
+        """What the rows and columns of ``self.integrate(t_max=t_max, dt=dt)`` are: the
+        time axis (ms), and each row's quantity, unit, site and label. See
+        `RecordingInfo`; for example:
+
+        ```python
+        traces = cell.integrate(t_max=10.0)
+        info = cell.recording_info(t_max=10.0)
+        plt.plot(info.time, traces[info.rows("v")].T)  # ms, mV
+        ```
+        """
+        return recording_info(self, t_max, dt)
+
     def recordable_names(self) -> tuple[str, ...]:
         """Names usable in `record`: ``v``, channel states, ``i_<Channel>`` currents, and
         in a network synapse states and ``i_<Synapse>`` currents."""
@@ -67,13 +84,30 @@ class AbstractModule(AbstractModel):
 
     def get(self, name: str) -> Float[Array, " n"]:
         """The array of quantity `name`: one value per compartment (per connection for
-        synapse quantities; ``celsius`` is a scalar)."""
-        return follow(self, resolve(self, name).path)
+        synapse quantities; ``celsius`` is a scalar). For a channel state, its initial
+        value: the steady state at the initial ``v`` unless set explicitly (see
+        `initial_states`)."""
+        q = resolve(self, name)
+        if name in self.states:
+            return self.initial_states()[name]
+        return follow(self, q.path)
 
-    def _extent(self, name: str) -> int:
-        """How many values a quantity or recording has: compartments or connections."""
-        k = synapse_group(name, tuple(c.synapse for c in self.connections))
-        return self.ncomp if k is None else self.connections[k].size
+    def initial_states(self) -> dict[str, Float[Array, " ncomp"]]:
+        """The value every channel state starts a simulation with, per compartment.
+
+        As NEURON's ``finitialize(v)``: a state starts at its steady state at the initial
+        voltage ``v`` (and ``celsius``), wherever it was not set explicitly with `set` (or
+        made trainable). So ``cell.set("v", -75.0)`` alone starts the gates at −75 mV.
+        """
+        if not self.states:
+            return {}
+        return _initial_states(self)
+
+    @property
+    def synapses(self) -> tuple:
+        """The synapse of each connection group (one group per synapse type), in order;
+        empty for a single cell."""
+        return tuple(c.synapse for c in self.connections)
 
     def path_distance(self, reference: int = 0) -> np.ndarray:
         """Distance along the cell (µm) from compartment `reference`'s centre to every
@@ -86,32 +120,7 @@ class AbstractModule(AbstractModel):
 
         **Raises:** `ValueError` if `reference` is not a compartment index.
         """
-        if not 0 <= reference < self.ncomp:
-            raise ValueError(f"reference {reference} is not a compartment (0..{self.ncomp - 1}).")
-        s = self.structure
-        parent = np.asarray(s.tree.parent)
-        node_to_comp = np.asarray(s.node_to_comp)
-        half = np.where(node_to_comp >= 0, np.asarray(self.length)[node_to_comp] / 2, 0.0)
-        parent_half = np.asarray(s.parent_half)
-        # Length of each node's edge to its parent: its own half plus, within a branch, the
-        # previous compartment's distal half.
-        edge = half + np.where(parent_half >= 0, np.asarray(self.length)[parent_half] / 2, 0.0)
-        neighbours: list[list[tuple[int, float]]] = [[] for _ in parent]
-        for i, p in enumerate(parent):
-            if p >= 0:
-                neighbours[i].append((int(p), edge[i]))
-                neighbours[p].append((i, edge[i]))
-        dist = np.full(len(parent), np.inf)
-        start = int(np.asarray(s.comp_to_node)[reference])
-        dist[start] = 0.0
-        stack = [start]
-        while stack:
-            i = stack.pop()
-            for j, w in neighbours[i]:
-                if dist[j] == np.inf:
-                    dist[j] = dist[i] + w
-                    stack.append(j)
-        return dist[np.asarray(s.comp_to_node)]
+        return edits.path_distance(self, reference)
 
     # ------------------------------------------------------------------ selections
     def branch(self, index: Index):
@@ -159,122 +168,64 @@ class AbstractModule(AbstractModel):
         **Raises:** `ValueError` for an unknown name, a non-finite value, or a
         non-positive geometric quantity.
         """
-        q = resolve(self, name)
-        check_value(name, value, positive=q.positive)
-        if q.per == "module":
-            if _where is not None and len(_where) != self.ncomp:
-                raise ValueError("celsius applies to the whole module; set it without a selection.")
-            if jnp.ndim(value) != 0:
-                raise ValueError(f"celsius must be a scalar (°C), got shape {jnp.shape(value)}.")
-            return replace(self, q.path, jnp.asarray(value, dtype=self.celsius.dtype))
-        where = np.arange(self._extent(name)) if _where is None else _where
-        shape = jnp.shape(value)
-        if len(shape) > 1 or (len(shape) == 1 and shape[0] != len(where)):
-            raise ValueError(
-                f"set({name!r}): expected a scalar or {len(where)} values (one per selected "
-                f"item), got shape {shape}."
-            )
-        return replace(self, q.path, scatter_set(follow(self, q.path), where, value))
+        return edits.set_value(self, name, value, _where)
 
     def insert(self, channel: AbstractChannel, *, _where: np.ndarray | None = None):
         """Insert a channel everywhere (or on a selection) with its parameter values.
 
-        Gating states of the selected compartments start at their steady state at the
-        present voltage. Inserting a channel that is already present sets its parameters
+        Its states start at their steady state at the initial voltage (see
+        `initial_states`). Inserting a channel that is already present sets its parameters
         on the selection to `channel`'s values.
 
         **Raises:** `TypeError` if `channel` is not an `AbstractChannel`.
         """
-        if not isinstance(channel, AbstractChannel):
-            raise TypeError(f"insert() expects an AbstractChannel, got {type(channel).__name__}.")
-        for p in channel.param_names():
-            check_value(f"{channel.name}_{p}", getattr(channel, p))
-        where = np.arange(self.ncomp) if _where is None else _where
-        module = self
-        k = next((i for i, ch in enumerate(self.channels) if ch.name == channel.name), None)
-        if k is None:
-            broadcast = jax.tree.map(lambda x: full(self.ncomp, x), channel)
-            mask = full(self.ncomp, False, dtype=bool)
-            states = {
-                **self.states,
-                **{f"{channel.name}_{s}": full(self.ncomp, 0.0) for s in channel.state_names},
-            }
-            module = eqx.tree_at(
-                lambda m: (m.channels, m.channel_masks, m.states),
-                module,
-                (self.channels + (broadcast,), self.channel_masks + (mask,), states),
-            )
-            k = len(module.channels) - 1
-        elif type(self.channels[k]) is not type(channel):
-            raise TypeError(
-                f"A different channel class named {channel.name!r} is already inserted."
-            )
-        for p in channel.param_names():
-            module = module.set(f"{channel.name}_{p}", getattr(channel, p), _where=where)
-        masks = list(module.channel_masks)
-        masks[k] = scatter_set(masks[k], where, True)
-        module = eqx.tree_at(lambda m: m.channel_masks, module, tuple(masks))
-        return module._init_states(k, where)
-
-    def _init_states(self, k: int, where: np.ndarray):
-        channel = self.channels[k]
-        if not channel.state_names:
-            return self
-        ss = _steady_state(channel, self.v, self.celsius)
-        names = [f"{channel.name}_{s}" for s in channel.state_names]
-        new = {
-            n: scatter_set(self.states[n], where, take(ss[s], where))
-            for n, s in zip(names, channel.state_names, strict=True)
-        }
-        return eqx.tree_at(lambda m: m.states, self, {**self.states, **new})
+        return edits.insert_channel(self, channel, _where)
 
     def init_states(self):
-        """Set every channel's gating states to their steady state at the present ``v``.
+        """Forget explicitly set channel states: every state starts at its steady state
+        at the initial ``v``, as NEURON's ``finitialize`` sets it.
 
-        Call it after changing ``v`` (e.g. ``cell.set("v", -65.0).init_states()``), as
-        NEURON's ``finitialize`` does. Works inside `jax.jit`.
+        That is already what happens to states never set explicitly (see
+        `initial_states`), so ``cell.set("v", -75.0)`` needs no call to this.
         """
-        module = self
-        for k in range(len(self.channels)):
-            module = module._init_states(k, np.arange(self.ncomp))
-        return module
+        explicit = {n: jnp.zeros_like(x) for n, x in self.explicit_states.items()}
+        return eqx.tree_at(lambda m: m.explicit_states, self, explicit)
 
-    def stimulate(self, current: Float[ArrayLike, " ntime"], *, _where: np.ndarray | None = None):
-        """Inject a current (nA, one value per time step) into every selected compartment.
+    def stimulate(
+        self, current: "Current | Float[ArrayLike, ' ntime']", *, _where: np.ndarray | None = None
+    ):
+        """Inject a current (nA) into every selected compartment.
 
-        `current` is 1-D (the same for every selected compartment) or 2-D with one row per
-        selected compartment. See `eqcable.stimuli` for the timing convention.
+        `current` is a `Current` from `step_current` (which remembers its ``dt``), or an
+        array: 1-D (the same for every selected compartment) or 2-D with one row per
+        selected compartment, of ``nsteps`` values (one per step) or ``nsteps + 1`` (one
+        per time point) for the run it is used in (see `eqcable.stimuli`).
+
+        On a module of more than one compartment, call it on a selection
+        (``cell.branch(0).comp(0).stimulate(...)``).
+
+        **Raises:** `ValueError` for a non-finite current, a shape that does not fit the
+        selection, or a call on a whole multi-compartment module.
         """
-        where = np.arange(self.ncomp) if _where is None else _where
-        check_value("stimulus current", current)
-        xp = np if is_concrete(current) else jnp
-        current = xp.asarray(current, dtype=float_dtype())
-        if current.ndim == 1:
-            current = xp.broadcast_to(current, (len(where), current.shape[0]))
-        if current.ndim != 2 or current.shape[0] != len(where):
-            raise ValueError(
-                f"stimulate(): expected shape (ntime,) or ({len(where)}, ntime), "
-                f"got {current.shape}."
-            )
-        stim = Stimulus(indices=to_device(where), current=to_device(current))
-        return eqx.tree_at(lambda m: m.stimuli, self, self.stimuli + (stim,))
+        return edits.add_stimulus(self, current, _where)
 
-    def record(self, name: str = "v", *, _where: np.ndarray | None = None):
-        """Record `name` at every selected compartment (one output row each).
+    def record(self, *names: str, _where: np.ndarray | None = None):
+        """Record each of `names` (default ``"v"``) at every selected site: one output
+        row per name and site, names first (``sel.record("v", "HH_m")`` gives the
+        voltages of the selection, then its ``m`` gates).
 
-        `name` is ``v`` (mV), a channel state (``"HH_m"``) or a channel's current density
-        ``"i_<Channel>"`` (mA/cm², outward positive); in a network also a synapse state or
-        current (see `Network.synapse`).
+        A name is ``v`` (mV), a channel state (``"HH_m"``, dimensionless) or a channel's
+        current density ``"i_<Channel>"`` (mA/cm², outward positive); in a network also a
+        synapse state or a synapse current ``"i_<Synapse>"`` (nA, outward positive) at
+        connections (see `Network.synapse`). `recording_info` labels the rows.
 
-        **Raises:** `ValueError` for an unknown name.
+        On a module of more than one compartment, call it on a selection
+        (``cell.branch(0).comp(0).record("v")``, or ``cell.comp("all").record("v")``).
+
+        **Raises:** `ValueError` for an unknown name, or a call on a whole module of more
+        than one site.
         """
-        if name not in self.recordable_names():
-            raise ValueError(
-                f"Cannot record {name!r}. Recordable: {', '.join(self.recordable_names())}."
-            )
-        where = np.arange(self._extent(name)) if _where is None else _where
-        rec = Recording(name=name, indices=to_device(where))
-        return eqx.tree_at(lambda m: m.recordings, self, self.recordings + (rec,))
+        return edits.add_recordings(self, names, _where)
 
     # ------------------------------------------------------------------ parameters
     def make_trainable(self, name: str, *, shared: bool = True, _where: np.ndarray | None = None):
@@ -292,9 +243,12 @@ class AbstractModule(AbstractModel):
         **Raises:** `ValueError` for an unknown name, an empty selection, a quantity with
         no gradient, or when `shared=True` but the selection holds different values.
         """
-        where = np.arange(self._extent(name)) if _where is None else _where
-        tr = parameters.declare(self, name, shared, where)
-        return eqx.tree_at(lambda m: m.trainables, self, self.trainables + (tr,))
+        where = np.arange(edits.extent(self, name)) if _where is None else _where
+        module = self
+        if name in self.states:  # a trained initial state is an explicit one
+            module = self.set(name, take(self.get(name), where), _where=where)
+        tr = parameters.declare(module, name, shared, where)
+        return eqx.tree_at(lambda m: m.trainables, module, module.trainables + (tr,))
 
     def params(self) -> tuple[dict[str, Float[Array, "..."]], ...]:
         """The trainable values: one ``{name: value}`` dict per `make_trainable` call.

@@ -18,6 +18,7 @@ from .assemble import from_parts
 from .base import AbstractModule
 from .compartment import Compartment
 from .parameters import Trainable
+from .quantities import POSITIVE
 
 
 class Branch(AbstractModule):
@@ -51,6 +52,7 @@ class Branch(AbstractModule):
     channels: tuple[AbstractChannel, ...]
     channel_masks: tuple[Bool[Array, " ncomp"], ...]
     states: dict[str, Float[Array, " ncomp"]]
+    explicit_states: dict[str, Bool[Array, " ncomp"]]
     stimuli: tuple[Stimulus, ...]
     recordings: tuple[Recording, ...]
     trainables: tuple[Trainable, ...]
@@ -94,6 +96,7 @@ class Branch(AbstractModule):
             self.channels,
             self.channel_masks,
             self.states,
+            self.explicit_states,
             self.stimuli,
             self.recordings,
             self.trainables,
@@ -146,7 +149,7 @@ def with_geometry(module: AbstractModule, arrays: dict[str, np.ndarray]):
     factors, as from `points_geometry`) in place of its own."""
     names = tuple(arrays)
     for name in names:
-        check_value(name, arrays[name], positive=True)
+        check_value(name, arrays[name], POSITIVE)
     dtype = module.radius.dtype
     values = tuple(to_device(np.asarray(arrays[n], dtype=dtype)) for n in names)
     return eqx.tree_at(lambda m: tuple(getattr(m, n) for n in names), module, values)

@@ -53,6 +53,7 @@ class Cell(AbstractModule):
     channels: tuple[AbstractChannel, ...]
     channel_masks: tuple[Bool[Array, " ncomp"], ...]
     states: dict[str, Float[Array, " ncomp"]]
+    explicit_states: dict[str, Bool[Array, " ncomp"]]
     stimuli: tuple[Stimulus, ...]
     recordings: tuple[Recording, ...]
     trainables: tuple[Trainable, ...]
@@ -96,6 +97,7 @@ class Cell(AbstractModule):
             self.channels,
             self.channel_masks,
             self.states,
+            self.explicit_states,
             self.stimuli,
             self.recordings,
             self.trainables,

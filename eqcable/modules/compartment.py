@@ -45,6 +45,7 @@ class Compartment(AbstractModule):
     channels: tuple[AbstractChannel, ...]
     channel_masks: tuple[Bool[Array, " ncomp"], ...]
     states: dict[str, Float[Array, " ncomp"]]
+    explicit_states: dict[str, Bool[Array, " ncomp"]]
     stimuli: tuple[Stimulus, ...]
     recordings: tuple[Recording, ...]
     trainables: tuple[Trainable, ...]
@@ -84,6 +85,7 @@ class Compartment(AbstractModule):
             self.channels,
             self.channel_masks,
             self.states,
+            self.explicit_states,
             self.stimuli,
             self.recordings,
             self.trainables,

@@ -13,7 +13,7 @@ import numpy as np
 from ..synapses.base import AbstractSynapse
 from ..synapses.connections import Connections
 from ..synapses.inputs import SpikeTrain
-from .arrays import check_value, concatenate, float_dtype, is_concrete
+from .arrays import concatenate, float_dtype, is_concrete
 from .selection import Index, View, resolve_index
 
 
@@ -100,7 +100,7 @@ def add(net, pre_idx, post_idx, synapse: AbstractSynapse, delay):
     params = {}
     for p in synapse.param_names():
         value = getattr(synapse, p)
-        check_value(f"{synapse.name}_{p}", value, positive=p in synapse.positive_params)
+        synapse.check_param(p, value)
         params[p] = broadcast(value, n, f"{synapse.name}_{p}")
     init = synapse.init_states()
     states = {s: broadcast(init[s], n, f"{synapse.name}_{s}") for s in synapse.state_names}

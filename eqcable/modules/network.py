@@ -62,6 +62,7 @@ class Network(AbstractModule):
     channels: tuple[AbstractChannel, ...]
     channel_masks: tuple[Bool[Array, " ncomp"], ...]
     states: dict[str, Float[Array, " ncomp"]]
+    explicit_states: dict[str, Bool[Array, " ncomp"]]
     stimuli: tuple[Stimulus, ...]
     recordings: tuple[Recording, ...]
     trainables: tuple[Trainable, ...]
@@ -104,6 +105,7 @@ class Network(AbstractModule):
             self.channels,
             self.channel_masks,
             self.states,
+            self.explicit_states,
             self.stimuli,
             self.recordings,
             self.trainables,

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int
 
-from .arrays import check_value, is_concrete, scatter_set, take, to_device
+from .arrays import is_concrete, scatter_set, take, to_device
 from .quantities import Path, follow, replace, resolve, where
 
 
@@ -87,7 +87,27 @@ def check_params(module, values) -> None:
                 f"params value for {tr.name!r} has shape {jnp.shape(p[tr.name])}, "
                 f"expected {shape} ({'shared' if tr.shared else 'one per compartment'})."
             )
-        check_value(f"params value for {tr.name!r}", p[tr.name])
+        resolve(module, tr.name).check(p[tr.name], label=f"params value for {tr.name!r}")
+
+
+def as_arrays(module, values):
+    """`values` (as returned by `params`) with plain numbers, lists and NumPy arrays
+    turned into arrays of the module's float type; anything else is left for
+    `check_params` to judge."""
+    if not isinstance(values, (tuple, list)):
+        return values
+
+    def convert(x):
+        if isinstance(x, jax.Array) or not is_concrete(x):
+            return x
+        try:
+            return to_device(np.asarray(x, dtype=module.v.dtype))
+        except (TypeError, ValueError):
+            return x  # not numbers: check_params names it
+
+    return tuple(
+        {k: convert(x) for k, x in p.items()} if isinstance(p, dict) else p for p in values
+    )
 
 
 def apply_params(module, values):

@@ -11,14 +11,20 @@ from typing import NamedTuple
 import equinox as eqx
 from jaxtyping import Array
 
-# Per-compartment physical quantities every module has, with units and positivity.
+from ..channels.parameter import UNBOUNDED, Bounds
+from .arrays import check_value
+
+# Per-compartment physical quantities every module has, with units and valid ranges.
+POSITIVE = Bounds.of(gt=0.0)
 GEOMETRY = {
-    "radius": ("µm", True),
-    "length": ("µm", True),
-    "axial_resistivity": ("Ω·cm", True),
-    "capacitance": ("µF/cm²", True),
-    "v": ("mV", False),
+    "radius": ("µm", POSITIVE),
+    "length": ("µm", POSITIVE),
+    "axial_resistivity": ("Ω·cm", POSITIVE),
+    "capacitance": ("µF/cm²", POSITIVE),
+    "v": ("mV", UNBOUNDED),
 }
+#: The temperature (°C) must lie above absolute zero.
+CELSIUS = ("°C", Bounds.of(gt=-273.15))
 
 # Per-compartment shape factors (dimensionless): a compartment's true membrane area and the
 # axial resistances of its proximal and distal halves, relative to those of the cylinder
@@ -35,15 +41,21 @@ class Quantity(NamedTuple):
     - `name`: the name, e.g. ``"HH_gNa"``.
     - `path`: where its array is in the module, e.g. ``("channels", 0, "gNa")``.
     - `per`: ``"compartment"``, ``"connection"`` (synapses) or ``"module"`` (celsius).
-    - `positive`: whether values must be positive.
+    - `unit`: its unit (``""`` if none is declared).
+    - `bounds`: its valid range.
     - `differentiable`: whether it has a gradient (a spike threshold has none).
     """
 
     name: str
     path: Path
     per: str
-    positive: bool = False
+    unit: str = ""
+    bounds: Bounds = UNBOUNDED
     differentiable: bool = True
+
+    def check(self, value, label: str | None = None) -> None:
+        """Check a concrete `value` against the quantity's range (see `check_value`)."""
+        check_value(label or self.name, value, self.bounds, self.unit)
 
 
 def follow(tree, path: Path):
@@ -64,11 +76,12 @@ def replace(module, path: Path, value: Array):
 
 
 def _all(module) -> list[Quantity]:
-    out = [Quantity(n, (n,), "compartment", positive) for n, (_, positive) in GEOMETRY.items()]
-    out.append(Quantity("celsius", ("celsius",), "module"))
+    out = [Quantity(n, (n,), "compartment", *info) for n, info in GEOMETRY.items()]
+    out.append(Quantity("celsius", ("celsius",), "module", *CELSIUS))
     for k, ch in enumerate(module.channels):
         out += [
-            Quantity(f"{ch.name}_{p}", ("channels", k, p), "compartment") for p in ch.param_names()
+            Quantity(f"{ch.name}_{p}", ("channels", k, p), "compartment", *ch.param_info(p))
+            for p in ch.param_names()
         ]
     out += [Quantity(s, ("states", s), "compartment") for s in module.states]
     for k, c in enumerate(module.connections):
@@ -79,7 +92,7 @@ def _all(module) -> list[Quantity]:
                     f"{syn.name}_{p}",
                     ("connections", k, "synapse", p),
                     "connection",
-                    positive=p in syn.positive_params,
+                    *syn.param_info(p),
                     differentiable=p not in syn.nondifferentiable_params,
                 )
             )

@@ -33,7 +33,7 @@ def integrate(
     - `module`: a `Compartment`, `Branch`, `Cell` or `Network` with at least one recording.
     - `params`: trainable values as returned by `module.params()` (possibly updated by an
       optimiser), or ``None`` to use the module's own values.
-    - `t_max`: duration (ms); the simulation runs ``round(t_max/dt)`` steps.
+    - `t_max`: duration (ms), a whole number of steps `dt` (within 1e-9, relative).
     - `dt`: time step (ms), default 0.025.
     - `solver`: how the tree system is solved: `SequentialSolve()` (default, best on CPU)
       or `LevelParallelSolve()` (for GPUs).
@@ -45,13 +45,19 @@ def integrate(
       ``k = ceil(sqrt(T))`` when the unsegmented loop would keep more than about 256 MB;
       ``None`` never segments; an int sets ``k``. The results do not depend on it.
 
-    **Returns:** an array of shape ``(nrec, ntime)``, ``ntime = round(t_max/dt) + 1``
-    (time 0 included): one row per recorded compartment, in the order of the `record`
-    calls. Units: mV for ``v``, dimensionless for gates, mA/cm² for currents.
+    **Returns:** an array of shape ``(nrows, ntime)``, ``ntime = t_max/dt + 1`` (time 0
+    included): one row per recorded name and site, in the order of the `record` calls.
+    Units: mV for ``v``, dimensionless for gates, mA/cm² for channel current densities
+    (``"i_HH"``), nA for synaptic currents (``"i_Exp2Syn"``).
+    ``module.recording_info(t_max, dt)`` gives the time axis (ms) and each row's name,
+    unit and label.
 
     **Raises:** `ValueError` if nothing is recorded, for a non-positive or non-finite `dt`
-    or `t_max`, ``t_max < dt``, `params` that do not match `module.params()`, or
-    non-finite parameter values (under tracing the last is a runtime error instead).
+    or `t_max`, a `t_max` that is not a whole number of steps, a stimulus built for
+    another `dt` or with the wrong number of samples, `params` that do not match
+    `module.params()`, or concrete parameter values that are not finite or outside their
+    range (traced values are not range-checked; a non-finite one is a runtime error).
+    `params` may hold plain Python numbers.
 
     It is jit-compiled once per module structure, `dt` and number of steps; new parameter
     values do not recompile. It composes with `eqx.filter_grad`, `eqx.filter_vmap`, `jax.jvp`.
@@ -66,6 +72,7 @@ def integrate(
         )
     nsteps, scheme = check_run(module, dt, t_max, solver, stepper)
     if params is not None:
+        params = parameters.as_arrays(module, params)
         parameters.check_params(module, params)  # clear errors before tracing
     warn_if_single_precision(module)
     nnodes = module.structure.node_to_comp.shape[0]

@@ -53,6 +53,11 @@ class View:
         branches: np.ndarray | None = None,
         per_cell: list[np.ndarray] | None = None,
     ):
+        if len(comps) == 0:
+            raise ValueError(
+                "The selection is empty: it selects no compartment, so an edit would do "
+                "nothing. Select at least one branch or compartment."
+            )
         self.module = module
         self.indices = comps
         self.branches = branches
@@ -108,8 +113,7 @@ class View:
         return f"View({type(self.module).__name__}, compartments={self.indices.tolist()})"
 
     def _check(self, name: str) -> None:
-        synapses = tuple(c.synapse for c in self.module.connections)
-        if synapse_group(name, synapses) is not None:
+        if synapse_group(name, self.module.synapses) is not None:
             raise ValueError(
                 f"{name!r} belongs to synapses, not compartments: use "
                 "net.synapse(<type>, <indices>) to select connections."
@@ -128,10 +132,11 @@ class View:
         """See `AbstractModule.stimulate`; applies to the selection only."""
         return self.module.stimulate(current, _where=self.indices)
 
-    def record(self, name: str = "v"):
-        """See `AbstractModule.record`; applies to the selection only."""
-        self._check(name)
-        return self.module.record(name, _where=self.indices)
+    def record(self, *names: str):
+        """See `AbstractModule.record`; records every name at the selection."""
+        for name in names:
+            self._check(name)
+        return self.module.record(*names, _where=self.indices)
 
     def make_trainable(self, name: str, *, shared: bool = True):
         """See `AbstractModule.make_trainable`; applies to the selection only."""
@@ -148,6 +153,8 @@ class SynapseView:
     """Some connections of one synapse type; edits return the whole updated network."""
 
     def __init__(self, network, synapse_name: str, indices: np.ndarray):
+        if len(indices) == 0:
+            raise ValueError(f"The selection of {synapse_name} connections is empty.")
         self.module = network
         self.synapse_name = synapse_name
         self.indices = indices
@@ -174,16 +181,19 @@ class SynapseView:
         self._check(name)
         return self.module.make_trainable(name, shared=shared, _where=self.indices)
 
-    def record(self, name: str):
-        """Record a synapse state (``"<Synapse>_<state>"``) or its current
+    def record(self, *names: str):
+        """Record synapse states (``"<Synapse>_<state>"``) or its current
         (``"i_<Synapse>"``, nA, outward positive) at each selected connection.
 
         The value recorded at time ``t`` is the state after the step that ends at ``t``,
         and the current through that state at the postsynaptic voltage at ``t``, with
         the presynaptic signal that step received (for graded synapses, the presynaptic
         voltage at the step's start, ``t − dt``, or ``delay`` earlier)."""
-        self._check(name)
-        return self.module.record(name, _where=self.indices)
+        if not names:
+            raise ValueError(f"Name what to record, e.g. record('i_{self.synapse_name}').")
+        for name in names:
+            self._check(name)
+        return self.module.record(*names, _where=self.indices)
 
     def get(self, name: str):
         """Values of a synapse parameter or state at the selected connections."""

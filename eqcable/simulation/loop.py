@@ -15,11 +15,11 @@ from jaxtyping import Array, Float
 
 from ..solvers.stepping import AbstractStepper, BackwardEuler
 from ..solvers.tree_solve import AbstractTreeSolver, SequentialSolve
-from ..stimuli import check_time
+from ..stimuli import check_samples, check_time
 from ..synapses.wiring import delay_steps, prepare_synapses
 from .model import AbstractModel
 from .recording import Recorder
-from .state import State, ions_written
+from .state import State, initial_channel_states, ions_written
 from .step import Membrane, Scheme, membrane_step, presynaptic
 from .system import System, electrical_system
 
@@ -50,8 +50,18 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
         )
     if not model.recordings:
         raise ValueError(
-            "Nothing is recorded: call e.g. `cell.branch(0).comp(0).record('v')` first."
+            "Nothing is recorded. Edits return a new module and leave the old one as it "
+            "was: keep the result, `cell = cell.branch(0).comp(0).record('v')`, and "
+            "integrate that."
         )
+    for k, st in enumerate(model.stimuli):
+        what = f"Stimulus {k} (the {_ordinal(k)} stimulate call)"
+        if st.dt is not None and abs(st.dt - dt) > 1e-9 * dt:
+            raise ValueError(
+                f"{what} was built for dt = {st.dt} ms, but this run has dt = {dt} ms: "
+                "build it again with the run's dt (e.g. step_current(..., dt=dt, t_max=t_max))."
+            )
+        check_samples(st.current.shape[1], nsteps, what)
     for group in model.connections:
         delay_steps(group.delay, dt, group.synapse.name)  # whole steps, or a clear error
     written = ions_written(model.channels)
@@ -63,6 +73,12 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
                 "model provides."
             )
     return nsteps, Scheme(dt=float(dt), stepper=stepper, solver=solver)
+
+
+def _ordinal(k: int) -> str:
+    n = k + 1
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def segment_length(checkpoint_length, nsteps: int, nnodes: int) -> int | None:
@@ -104,15 +120,11 @@ def scan_segmented(step, carry, xs, segment: int | None):
 
 def injected_currents(model: AbstractModel, system: System, nsteps: int, dtype):
     """The stimulated nodes, and the current (nA) injected into each at every step
-    (stimuli shorter than the run inject nothing after their end)."""
+    (`check_run` has checked that every stimulus covers the run)."""
     if not model.stimuli:
         return jnp.zeros((0,), jnp.int32), jnp.zeros((nsteps, 0), dtype)
     nodes = jnp.concatenate([system.comp_to_node[st.indices] for st in model.stimuli])
-    currents = []
-    for st in model.stimuli:
-        c = st.current[:, :nsteps]
-        currents.append(jnp.pad(c, ((0, 0), (0, nsteps - c.shape[1]))))
-    return nodes, jnp.concatenate(currents).T
+    return nodes, jnp.concatenate([st.current[:, :nsteps] for st in model.stimuli]).T
 
 
 def simulate(
@@ -136,7 +148,13 @@ def simulate(
     record = Recorder(model.recordings, membrane, syn.wirings, system)
     state0 = State(
         v=v0,
-        channels={k: nodes(x) for k, x in model.states.items()},
+        channels=initial_channel_states(
+            membrane.channels,
+            {k: nodes(x) for k, x in model.states.items()},
+            {k: nodes(x) for k, x in model.explicit_states.items()},
+            v0,
+            model.celsius,
+        ),
         ions={q: jnp.zeros_like(v0) for q in ions_written(model.channels)},
         synapses=syn.states,
         spiking=syn.above,

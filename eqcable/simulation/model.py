@@ -18,10 +18,13 @@ from ..synapses.inputs import SpikeTrain
 
 
 class Stimulus(eqx.Module):
-    """Currents (nA) injected into compartments ``indices``, one row per compartment."""
+    """Currents (nA) injected into compartments ``indices``, one row per compartment, one
+    column per step (see `eqcable.stimuli`); `dt` (ms) is the time step the currents were
+    sampled for, or ``None`` if they were given as a bare array."""
 
     indices: Int[Array, " k"]
     current: Float[Array, "k ntime"]
+    dt: float | None = eqx.field(static=True, default=None)
 
 
 class Recording(eqx.Module):
@@ -91,6 +94,10 @@ class AbstractModel(eqx.Module):
     channels: eqx.AbstractVar[tuple[AbstractChannel, ...]]
     channel_masks: eqx.AbstractVar[tuple[Bool[Array, " ncomp"], ...]]
     states: eqx.AbstractVar[dict[str, Float[Array, " ncomp"]]]
+    #: Per state: True where its initial value was set explicitly (`states` holds it);
+    #: elsewhere it starts at its steady state at the initial voltage, as after NEURON's
+    #: ``finitialize``.
+    explicit_states: eqx.AbstractVar[dict[str, Bool[Array, " ncomp"]]]
     stimuli: eqx.AbstractVar[tuple[Stimulus, ...]]
     recordings: eqx.AbstractVar[tuple[Recording, ...]]
     structure: eqx.AbstractVar[CellStructure]

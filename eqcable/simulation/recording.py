@@ -35,6 +35,26 @@ def recordable_names(
     return tuple(names)
 
 
+def recording_unit(
+    name: str,
+    channels: tuple[AbstractChannel, ...],
+    synapses: tuple[AbstractSynapse, ...] = (),
+) -> str:
+    """The unit of recording `name`: ``"mV"`` for ``v``, ``"mA/cm²"`` for a channel's
+    current density, ``"nA"`` for a synapse's current, a state's declared unit
+    (`state_units`), else ``"1"`` (dimensionless)."""
+    if name == "v":
+        return "mV"
+    k = synapse_group(name, synapses)
+    if name.startswith("i_"):
+        return "mA/cm²" if k is None else "nA"
+    for mech in channels if k is None else (synapses[k],):
+        state = name.removeprefix(f"{mech.name}_")
+        if state != name and state in mech.state_names:
+            return mech.state_units.get(state, "1")
+    raise ValueError(f"{name!r} is not a recordable name.")
+
+
 def synapse_group(name: str, synapses: tuple[AbstractSynapse, ...]) -> int | None:
     """The index of the synapse group (among `synapses`, one per group) that a name
     belongs to (``"i_<Synapse>"``, or a synapse state or parameter), or ``None`` for a

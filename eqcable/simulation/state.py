@@ -1,6 +1,7 @@
 """`State`: what the time loop carries from one step to the next."""
 
 import equinox as eqx
+import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float
 
 from ..channels.base import AbstractChannel
@@ -41,3 +42,22 @@ def mechanism_states(
 def ions_written(channels: tuple[AbstractChannel, ...]) -> tuple[str, ...]:
     """The ion quantities `channels` write (`AbstractChannel.ion_writes`), sorted."""
     return tuple(sorted({q for ch in channels for q in ch.ion_writes}))
+
+
+def initial_channel_states(
+    channels: tuple[AbstractChannel, ...],
+    states: dict[str, Float[Array, " n"]],
+    explicit: dict[str, Bool[Array, " n"]],
+    v: Float[Array, " n"],
+    celsius: Float[Array, ""],
+) -> dict[str, Float[Array, " n"]]:
+    """The initial channel states, as NEURON's ``finitialize(v)`` sets them: each state's
+    steady state at voltage `v` (mV) and `celsius`, except where `explicit` marks a value
+    the user set (taken from `states`). `channels` hold one parameter value per entry."""
+    out = {}
+    for ch in channels:
+        steady = ch.steady_state(v, celsius)
+        for s in ch.state_names:
+            name = f"{ch.name}_{s}"
+            out[name] = jnp.where(explicit[name], states[name], steady[s]).astype(v.dtype)
+    return out

@@ -33,8 +33,6 @@ class AbstractSynapse(AbstractMechanism):
     """
 
     event_driven: ClassVar[bool] = False
-    #: Parameters that must be positive (checked when connecting and setting).
-    positive_params: ClassVar[tuple[str, ...]] = ()
     #: Parameters with no gradient (e.g. a spike threshold): they cannot be trainable.
     nondifferentiable_params: ClassVar[tuple[str, ...]] = ()
 

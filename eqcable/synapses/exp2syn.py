@@ -6,6 +6,7 @@ from typing import ClassVar
 import jax.numpy as jnp
 from jaxtyping import ArrayLike
 
+from ..channels.parameter import parameter
 from .base import AbstractSynapse
 
 
@@ -31,14 +32,14 @@ class Exp2Syn(AbstractSynapse):
       are discrete, so it has no gradient and cannot be made trainable.
     """
 
-    weight: ArrayLike = 0.001
-    tau1: ArrayLike = 0.1
-    tau2: ArrayLike = 10.0
-    e: ArrayLike = 0.0
-    threshold: ArrayLike = 10.0
+    weight: ArrayLike = parameter(0.001, "µS", ge=0.0)
+    tau1: ArrayLike = parameter(0.1, "ms", gt=0.0)
+    tau2: ArrayLike = parameter(10.0, "ms", gt=0.0)
+    e: ArrayLike = parameter(0.0, "mV")
+    threshold: ArrayLike = parameter(10.0, "mV")
     state_names: ClassVar[tuple[str, ...]] = ("A", "B")
+    state_units: ClassVar[dict[str, str]] = {"A": "µS", "B": "µS"}
     event_driven: ClassVar[bool] = True
-    positive_params: ClassVar[tuple[str, ...]] = ("tau1", "tau2")
     nondifferentiable_params: ClassVar[tuple[str, ...]] = ("threshold",)
 
     def init_states(self):

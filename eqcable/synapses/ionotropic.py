@@ -5,6 +5,7 @@ from typing import ClassVar
 import jax.numpy as jnp
 from jaxtyping import ArrayLike
 
+from ..channels.parameter import parameter
 from .base import AbstractSynapse
 
 
@@ -32,13 +33,12 @@ class IonotropicSynapse(AbstractSynapse):
     State ``s`` starts at 0.2 (Jaxley's default). `k_minus` and `delta` must be positive.
     """
 
-    gS: ArrayLike = 1e-4
-    e_syn: ArrayLike = 0.0
-    k_minus: ArrayLike = 0.025
-    v_th: ArrayLike = -35.0
-    delta: ArrayLike = 10.0
+    gS: ArrayLike = parameter(1e-4, "µS", ge=0.0)
+    e_syn: ArrayLike = parameter(0.0, "mV")
+    k_minus: ArrayLike = parameter(0.025, "1/ms", gt=0.0)
+    v_th: ArrayLike = parameter(-35.0, "mV")
+    delta: ArrayLike = parameter(10.0, "mV", gt=0.0)
     state_names: ClassVar[tuple[str, ...]] = ("s",)
-    positive_params: ClassVar[tuple[str, ...]] = ("k_minus", "delta")
 
     def init_states(self):
         return {"s": 0.2}

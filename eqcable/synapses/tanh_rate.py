@@ -6,6 +6,7 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import ArrayLike
 
+from ..channels.parameter import parameter
 from .base import AbstractSynapse
 
 
@@ -29,9 +30,9 @@ class TanhRateSynapse(AbstractSynapse):
       with Jaxley. Both schemes are first order in ``dt``.
     """
 
-    gS: ArrayLike = 1e-4
-    x_offset: ArrayLike = -70.0
-    slope: ArrayLike = 1.0
+    gS: ArrayLike = parameter(1e-4, "nA")
+    x_offset: ArrayLike = parameter(-70.0, "mV")
+    slope: ArrayLike = parameter(1.0, "1/mV")
     jaxley_linearisation: bool = eqx.field(static=True, default=False)
     state_names: ClassVar[tuple[str, ...]] = ()
 

@@ -71,12 +71,12 @@ def main():
     ax1.set_xlabel("step")
     ax1.set_ylabel("loss (mV²)")
     v = cell.integrate(fitted, t_max=T_MAX, dt=DT)
-    t = jnp.arange(v.shape[1]) * DT
-    for k, site in enumerate(sites):
-        ax2.plot(t, target[k], color=f"C{k}", label=f"compartment {site}")
-        ax2.plot(t, v[k], "--", color="k", linewidth=0.8)
+    info = cell.recording_info(t_max=T_MAX, dt=DT)  # the time, and a label per row
+    for k, label in enumerate(info.labels):
+        ax2.plot(info.time, target[k], color=f"C{k}", label=label)
+        ax2.plot(info.time, v[k], "--", color="k", linewidth=0.8)
     ax2.set_xlabel("time (ms)")
-    ax2.set_ylabel("v (mV)")
+    ax2.set_ylabel(f"v ({info.units[0]})")
     ax2.legend(frameon=False)
     fig.tight_layout()
     fig.savefig("fit_swc_cell.png", dpi=120)

@@ -23,7 +23,10 @@ cell = cell.branch(2).comp(3).record("v")
 cell = cell.make_trainable("radius")
 params = cell.params()
 v = cell.integrate(params, t_max=10.0, dt=0.025)  # shape (2, 401)
+info = cell.recording_info(t_max=10.0, dt=0.025)  # v's time (ms), and each row's label and unit
 grads = eqx.filter_grad(lambda p: cell.integrate(p, t_max=10.0).mean())(params)
 
-print(f"recorded traces: {v.shape}, peak voltage {float(v.max()):.1f} mV")
+for trace, label, unit in zip(v, info.labels, info.units, strict=True):
+    k = int(trace.argmax())
+    print(f"{label}: peak {float(trace[k]):.1f} {unit} at t = {info.time[k]:.2f} ms")
 print(f"d mean(v) / d radius = {float(grads[0]['radius']):.4f} mV/µm")

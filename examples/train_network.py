@@ -90,11 +90,11 @@ def main():
     ax1.semilogy(result.history)
     ax1.set(xlabel="step", ylabel="loss (mV²)")
     v = net.integrate(fitted, t_max=args.t_max, dt=DT)
-    t = np.arange(v.shape[1]) * DT
-    for k, c in enumerate([2, 3, 4]):
-        ax2.plot(t, target[k] + 40 * k, color=f"C{k}", label=f"cell {c} target")
-        ax2.plot(t, v[k] + 40 * k, "--", color="k", linewidth=0.8)
-    ax2.set(xlabel="time (ms)", ylabel="v (mV, offset per cell)")
+    info = net.recording_info(t_max=args.t_max, dt=DT)  # the time, and a label per row
+    for k, label in enumerate(info.labels):
+        ax2.plot(info.time, target[k] + 40 * k, color=f"C{k}", label=f"{label}: target")
+        ax2.plot(info.time, v[k] + 40 * k, "--", color="k", linewidth=0.8)
+    ax2.set(xlabel="time (ms)", ylabel=f"v ({info.units[0]}, offset per cell)")
     ax2.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     fig.savefig(HERE / "train_network.png", dpi=120)

@@ -32,7 +32,7 @@ PARAMS = (
 )
 
 
-def run(precision: str, ncomp: int, t_max: float, duration: float) -> dict:
+def run(precision: str, ncomp: int, t_max: float, duration: float, ra: float) -> dict:
     """Simulate and differentiate the example in `precision`; plain Python results."""
     import jax
 
@@ -46,7 +46,7 @@ def run(precision: str, ncomp: int, t_max: float, duration: float) -> dict:
 
     warnings.simplefilter("ignore", ec.Float32Warning)
 
-    branch = ec.Branch(ec.Compartment(), ncomp=ncomp)
+    branch = ec.Branch(ec.Compartment(axial_resistivity=ra), ncomp=ncomp)
     cell = ec.Cell([branch, branch, branch], parents=[-1, 0, 0])
     cell = cell.insert(ec.HH())
     stim = ec.step_current(delay=1.0, duration=duration, amplitude=0.5, dt=0.025, t_max=t_max)
@@ -69,7 +69,7 @@ def measure(args) -> dict:
     """Both precisions, each in a fresh process: ``{"float32": ..., "float64": ...}``."""
     out = {}
     options = ["--ncomp", str(args.ncomp), "--t-max", str(args.t_max)]
-    options += ["--duration", str(args.duration)]
+    options += ["--duration", str(args.duration), "--axial-resistivity", str(args.ra)]
     for precision in ("float32", "float64"):
         result = subprocess.run(
             [sys.executable, __file__, "--run", precision, *options],
@@ -108,9 +108,16 @@ if __name__ == "__main__":
     parser.add_argument("--ncomp", type=int, default=4, help="compartments per branch (4)")
     parser.add_argument("--t-max", type=float, default=10.0, help="simulated time, ms (10)")
     parser.add_argument("--duration", type=float, default=2.0, help="current step, ms (2)")
+    parser.add_argument(
+        "--axial-resistivity",
+        dest="ra",
+        type=float,
+        default=35.4,
+        help="Ω·cm (35.4, the default; the measurements before issue 13 used 100)",
+    )
     parser.add_argument("--run", choices=("float32", "float64"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        print(json.dumps(run(args.run, args.ncomp, args.t_max, args.duration)))
+        print(json.dumps(run(args.run, args.ncomp, args.t_max, args.duration, args.ra)))
     else:
         print(table(measure(args)))

@@ -14,6 +14,7 @@ from helpers import MORPHOLOGIES
 from jaxtyping import ArrayLike
 
 import eqcable as ec
+from eqcable.simulation import Stimulus
 
 MORPHOLOGY = MORPHOLOGIES / "somatic_branchpoint.swc"
 MODELS = MORPHOLOGIES.parent / "models"
@@ -35,17 +36,23 @@ class Shunt(ec.AbstractChannel):
         return self.gShunt * (v + 70.0)
 
 
-def _model():
-    cell = ec.read_swc(MORPHOLOGY, 3).insert(ec.HH()).group("basal").insert(Shunt())
+def _model(ra: float = 35.4):
+    cell = (
+        ec.read_swc(MORPHOLOGY, 3, axial_resistivity=ra)
+        .insert(ec.HH())
+        .group("basal")
+        .insert(Shunt())
+    )
     cell = cell.set("celsius", 12.0).branch(1).set("radius", 0.7).set("v", -63.0).init_states()
     cell = cell.comp(0).stimulate(ec.step_current(0.5, 2.0, 0.3, 0.025, 5.0))
     cell = cell.comp([0, 5]).record().comp(2).record("HH_m")
     return cell.make_trainable("HH_gNa").group("basal").make_trainable("radius", shared=False)
 
 
-def _network():
-    cell = ec.read_swc(MORPHOLOGY, 2).insert(ec.HH())
-    small = ec.Cell([ec.Branch(ec.Compartment(radius=1.0), ncomp=3)], parents=[-1]).insert(ec.HH())
+def _network(ra: float = 35.4):
+    cell = ec.read_swc(MORPHOLOGY, 2, axial_resistivity=ra).insert(ec.HH())
+    small = ec.Compartment(radius=1.0, axial_resistivity=ra)
+    small = ec.Cell([ec.Branch(small, ncomp=3)], parents=[-1]).insert(ec.HH())
     net = ec.Network([cell, small, small])
     net = net.connect(net.cell(0).comp(0), net.cell(1).comp(2), ec.IonotropicSynapse(gS=0.01))
     net = net.connect(
@@ -193,16 +200,33 @@ def test_save_names_the_missing_folder(tmp_path):
 
 @pytest.mark.parametrize("build", [_model, _network])
 def test_files_saved_before_trainable_paths_still_load(build):
-    # Written by eqcable 769e810 (before trainables saved their paths) from this file's
-    # `_model` and `_network`: they load into the same model as built today.
+    # Written by eqcable 769e810 (before trainables saved their paths, stimuli their time
+    # step, and states whether they were set explicitly; the default axial resistivity
+    # was 100 Ω·cm) from this file's `_model` and `_network`: every saved value loads as
+    # it was, and the model runs as the same model built today.
     name = {"_model": "format1_cell.eqc", "_network": "format1_network.eqc"}[build.__name__]
     loaded = ec.load(MODELS / name, classes=[Shunt])
-    cell = build()
-    assert jax.tree.structure(loaded) == jax.tree.structure(cell)
-    for a, b in zip(jax.tree.leaves(loaded), jax.tree.leaves(cell), strict=True):
-        np.testing.assert_array_equal(a, b)
+    cell = build(ra=100.0)
+    # Their stimuli are bare arrays; their states all explicit (the values saved).
+    assert all(st.dt is None for st in loaded.stimuli)
+    assert all(bool(np.all(x)) for x in loaded.explicit_states.values())
+    a, b = _as_explicit(loaded), _as_explicit(cell)
+    assert jax.tree.structure(a) == jax.tree.structure(b)
+    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
+        np.testing.assert_allclose(x, y, rtol=1e-15, atol=0)
     assert [t.path for t in loaded.trainables] == [t.path for t in cell.trainables]
     params = jax.tree.map(lambda x: x * 1.1, cell.params())
-    np.testing.assert_array_equal(
-        loaded.integrate(params, t_max=5.0), cell.integrate(params, t_max=5.0)
+    np.testing.assert_allclose(
+        loaded.integrate(params, t_max=5.0), cell.integrate(params, t_max=5.0), atol=1e-12
+    )
+
+
+def _as_explicit(module):
+    """`module` with every state explicit at its initial value, stimuli without dt."""
+    explicit = {n: jnp.ones_like(x) for n, x in module.explicit_states.items()}
+    stimuli = tuple(Stimulus(st.indices, st.current) for st in module.stimuli)
+    return eqx.tree_at(
+        lambda m: (m.states, m.explicit_states, m.stimuli),
+        module,
+        (module.initial_states(), explicit, stimuli),
     )

@@ -50,7 +50,7 @@ def test_edits_work_under_jit():
 def test_init_states_sets_steady_state():
     cell = _cell().set("v", -70.0).init_states()
     m_inf = ec.HH().steady_state(jnp.asarray(-70.0), 6.3)["m"]
-    np.testing.assert_allclose(cell.states["HH_m"], m_inf, rtol=1e-14)
+    np.testing.assert_allclose(cell.initial_states()["HH_m"], m_inf, rtol=1e-14)
     rec = cell.comp(0).record("HH_m").integrate(t_max=T_MAX, dt=DT)
     np.testing.assert_allclose(rec[1, 0], m_inf, rtol=1e-14)  # recorded at t = 0
 

@@ -287,7 +287,7 @@ def test_bad_network_input_raises():
         net.cell(1).branch(0).comp(4)
     with pytest.raises(ValueError, match="delays must be finite and >= 0"):
         net.connect(net.cell(0).comp(0), net.cell(1).comp(0), syn, delay=-1.0)
-    with pytest.raises(ValueError, match="Exp2Syn_weight must be finite"):
+    with pytest.raises(ValueError, match="Exp2Syn_weight = nan µS is invalid: it must be finite"):
         net.connect(net.cell(0).comp(0), net.cell(1).comp(0), ec.Exp2Syn(weight=np.nan))
     with pytest.raises(ValueError, match="do not pair up"):
         net.connect(net.cell(0).comp([0, 1]), net.cell(1).comp([0, 1, 2]), syn)
@@ -306,7 +306,9 @@ def test_bad_network_input_raises():
         connected.cell(0).comp(0).record("v").integrate(t_max=1.0, dt=0.025)
     with pytest.raises(ValueError, match="belongs to synapses"):
         connected.cell(0).comp(0).set("IonotropicSynapse_gS", 1.0)
-    with pytest.raises(ValueError, match="IonotropicSynapse_gS must be finite"):
+    with pytest.raises(
+        ValueError, match="IonotropicSynapse_gS = inf µS is invalid: it must be finite"
+    ):
         connected.set("IonotropicSynapse_gS", np.inf)
     with pytest.raises(ValueError, match="No 'Exp2Syn' synapses"):
         connected.synapse("Exp2Syn")
@@ -420,9 +422,13 @@ def test_review_edge_cases():
         net.cell([])
     with pytest.raises(ValueError, match="selects no connection"):
         exp2.synapse("Exp2Syn", [])
-    with pytest.raises(ValueError, match="Exp2Syn_tau2 must be positive"):
+    with pytest.raises(
+        ValueError, match="Exp2Syn_tau2 = -1 ms is invalid: it must be finite and > 0 ms"
+    ):
         net.connect(net.cell(0).comp(0), net.cell(1).comp(0), ec.Exp2Syn(tau2=-1.0))
-    with pytest.raises(ValueError, match="Exp2Syn_tau1 must be positive"):
+    with pytest.raises(
+        ValueError, match="Exp2Syn_tau1 = 0 ms is invalid: it must be finite and > 0 ms"
+    ):
         exp2.set("Exp2Syn_tau1", 0.0)
 
 

@@ -22,7 +22,10 @@ SCRIPT = textwrap.dedent(
     sharded = ec.sharded_vmap(run)(batch)                      # 10 -> padded to 12 over 4
     plain = eqx.filter_vmap(run)(batch)
     assert sharded.shape == (10, 2, 161), sharded.shape
-    np.testing.assert_array_equal(np.asarray(sharded), np.asarray(plain))
+    # Equal to round-off, not bit for bit: the gates' initial steady state is computed
+    # inside the compiled program (so that it follows a trainable v), and XLA fuses it
+    # differently in the sharded and the unsharded program (measured: 7e-14 mV).
+    np.testing.assert_allclose(np.asarray(sharded), np.asarray(plain), rtol=0, atol=1e-12)
     # gradients over a sharded batch equal a loop of single gradients
     grad = jax.grad(lambda p: jnp.mean(run(p)))
     grads = ec.sharded_vmap(grad)(batch)

@@ -24,13 +24,8 @@ from .recording_info import RecordingInfo, recording_info
 from .run import integrate
 from .selection import Index, View
 
-
-@eqx.filter_jit
-def _initial_states(module) -> dict:
-    # Jitted once per module structure, rather than op by op.
-    return initial_channel_states(
-        module.channels, module.states, module.explicit_states, module.v, module.celsius
-    )
+# Jitted (once per channel set and size) rather than run op by op.
+_initial_states = eqx.filter_jit(initial_channel_states)
 
 
 class AbstractModule(AbstractModel):
@@ -101,7 +96,9 @@ class AbstractModule(AbstractModel):
         """
         if not self.states:
             return {}
-        return _initial_states(self)
+        return _initial_states(
+            self.channels, self.states, self.explicit_states, self.v, self.celsius
+        )
 
     @property
     def synapses(self) -> tuple:

@@ -110,7 +110,7 @@ class Branch(AbstractModule):
         radius: Float[ArrayLike, " npt"],
         ncomp: int,
         *,
-        axial_resistivity: float = 100.0,
+        axial_resistivity: float = 35.4,
         capacitance: float = 1.0,
         v: float = -65.0,
     ) -> "Branch":

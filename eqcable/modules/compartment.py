@@ -21,7 +21,7 @@ class Compartment(AbstractModule):
 
     - `radius`: radius (µm), default 1.
     - `length`: length (µm), default 10.
-    - `axial_resistivity`: cytoplasmic resistivity (Ω·cm), default 100.
+    - `axial_resistivity`: cytoplasmic resistivity (Ω·cm), default 35.4 (NEURON's `Ra`).
     - `capacitance`: specific membrane capacitance (µF/cm²), default 1.
     - `v`: initial membrane potential (mV), default −65 (NEURON's ``v_init``).
 
@@ -57,7 +57,7 @@ class Compartment(AbstractModule):
         self,
         radius: ArrayLike = 1.0,
         length: ArrayLike = 10.0,
-        axial_resistivity: ArrayLike = 100.0,
+        axial_resistivity: ArrayLike = 35.4,
         capacitance: ArrayLike = 1.0,
         v: ArrayLike = -65.0,
     ):

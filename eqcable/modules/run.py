@@ -11,6 +11,7 @@ from jaxtyping import Array, Float
 from ..simulation.loop import check_run, segment_length, simulate
 from ..simulation.model import AbstractModel
 from ..simulation.precision import warn_if_single_precision
+from ..simulation.timestep import check_time_step
 from ..solvers.stepping import AbstractStepper
 from ..solvers.tree_solve import AbstractTreeSolver
 from . import parameters
@@ -75,6 +76,7 @@ def integrate(
         params = parameters.as_arrays(module, params)
         parameters.check_params(module, params)  # clear errors before tracing
     warn_if_single_precision(module)
+    check_time_step(module, scheme.dt, scheme.stepper)
     nnodes = module.structure.node_to_comp.shape[0]
     segment = segment_length(checkpoint_length, nsteps, nnodes)
     return _run(module, params, scheme, nsteps, segment)

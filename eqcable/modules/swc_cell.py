@@ -181,7 +181,7 @@ def read_swc(
     source: str | os.PathLike | np.ndarray,
     ncomp: int | Sequence[int] | DLambda | MaxLength = 1,
     *,
-    axial_resistivity: float = 100.0,
+    axial_resistivity: float = 35.4,
     capacitance: float = 1.0,
     v: float = -65.0,
     min_radius: float | None = None,

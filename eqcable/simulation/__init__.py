@@ -23,3 +23,8 @@ from .recording import Recorder as Recorder, recordable_names as recordable_name
 from .state import State as State
 from .step import Membrane as Membrane, Scheme as Scheme
 from .system import System as System, electrical_system as electrical_system
+from .timestep import (
+    TimeStepWarning as TimeStepWarning,
+    check_time_step as check_time_step,
+    fastest_time_constant as fastest_time_constant,
+)

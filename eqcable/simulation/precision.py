@@ -12,8 +12,8 @@ class Float32Warning(UserWarning):
     """Warned (once per process) when `integrate` runs in single precision.
 
     JAX computes in float32 unless ``jax_enable_x64`` is set, and eqcable then simulates in
-    float32. On the README example float32 voltages are within 3e-5 mV of float64 and
-    gradients within 5e-5 (relative); over 100 ms of repetitive firing, within 5e-3 mV
+    float32. On the README example float32 voltages are within 3e-4 mV of float64 and
+    gradients within 3e-5 (relative); over 100 ms of repetitive firing, within 5e-3 mV
     and 1e-4 (see "Precision" in the performance notes). NEURON parity (1e-11 mV) and the
     finite-difference gradient checks hold in float64. Enable it first thing in a program,
     before building any module:

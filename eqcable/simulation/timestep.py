@@ -158,7 +158,9 @@ def _fastest_state(model: AbstractModel) -> tuple[float, str, str, float]:
         distinct = _distinct(channel, mask)
         if distinct is None:
             continue
-        taus, volts = (np.asarray(a) for a in _channel_taus(*distinct, celsius))
+        # Concrete values even when `integrate` is called inside someone's jit or vmap.
+        with jax.ensure_compile_time_eval():
+            taus, volts = (np.asarray(a) for a in _channel_taus(*distinct, celsius))
         k = int(np.argmin(taus))
         if taus[k] < best[0]:
             best = (float(taus[k]), channel.name, channel.state_names[k], float(volts[k]))

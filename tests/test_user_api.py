@@ -266,3 +266,20 @@ def test_no_warning_for_the_everyday_settings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _run(_cell().comp(0).record())
+
+
+@pytest.mark.parametrize("stepper", [ec.BackwardEuler(), ec.CrankNicolson()])
+def test_a_time_step_too_large_for_the_channels_warns(stepper):
+    cell = ec.Compartment().insert(ec.HH()).record("v")
+    with pytest.warns(ec.TimeStepWarning, match=r"dt = 5 ms is 140 times .*\(HH state 'm'"):
+        cell.integrate(t_max=10.0, dt=5.0, stepper=stepper)
+    # Inside a user's jit the values are still concrete enough to check.
+    with pytest.warns(ec.TimeStepWarning):
+        jax.jit(lambda: cell.integrate(t_max=10.0, dt=5.0, stepper=stepper))()
+
+
+def test_neuron_defaults():
+    comp = ec.Compartment()
+    assert float(comp.axial_resistivity[0]) == 35.4  # NEURON's Ra
+    assert float(comp.v[0]) == -65.0 and float(comp.celsius) == 6.3
+    assert float(comp.capacitance[0]) == 1.0

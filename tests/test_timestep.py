@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from jaxtyping import ArrayLike
+from test_channels import Kdr
 
 import eqcable as ec
 from eqcable.channels.hh import _rates
@@ -58,23 +59,6 @@ def _relax_class():
 Relax = _relax_class()
 
 
-class HHn(ec.AbstractChannel):
-    """HH's potassium gate alone, as a user would write it."""
-
-    gK: ArrayLike = 0.036  # S/cm²
-    state_names: ClassVar = ("n",)
-
-    def steady_state(self, v, celsius):
-        return {"n": _rates(v, celsius)[4]}
-
-    def step(self, states, v, dt, celsius):
-        _, _, _, _, n_inf, n_tau = _rates(v, celsius)
-        return {"n": ec.exponential_euler(states["n"], n_inf, n_tau, dt)}
-
-    def current(self, states, v):
-        return self.gK * states["n"] ** 4 * (v + 77.0)
-
-
 class CaBuffer(ec.AbstractChannel):
     """Reads the calcium current; its state relaxes with τ = 3 ms, and an instantaneous
     state (no time constant) copies the current."""
@@ -104,7 +88,7 @@ def test_hh_is_the_analytic_fastest_gate_over_the_grid():
 
 def test_a_users_channel_gets_its_time_constant():
     n_tau = _rates(jnp.asarray(V_GRID), 6.3)[5]
-    hhn = ec.Compartment().insert(HHn())
+    hhn = ec.Compartment().insert(Kdr())  # a user's channel: HH's potassium gate alone
     np.testing.assert_allclose(fastest_time_constant(hhn), n_tau.min(), rtol=1e-10)
     # Forward Euler: s = 1 − h/τ, so the estimate is τ to O(h/τ) (h = 1e-3 ms).
     relax = _cell().insert(Relax()).branch(1).comp(1).set("Relax_tau", 0.2)

@@ -23,7 +23,16 @@ from jax.ad_checkpoint import checkpoint_name
 from jaxtyping import Array, Float, Int
 
 
-class TreeSchedule(eqx.Module):
+class AbstractSchedule(eqx.Module):
+    """What `tree_solve` needs to know of a tree, whatever else its solver reads: every
+    node's parent, and both ends of every edge (for ``A x`` in the derivative)."""
+
+    parent: eqx.AbstractVar[Int[Array, " nnodes"]]
+    all_children: eqx.AbstractVar[Int[Array, " nedges"]]
+    all_parents: eqx.AbstractVar[Int[Array, " nedges"]]
+
+
+class TreeSchedule(AbstractSchedule):
     """Integer arrays that describe the tree, in solve order (see `build_schedule`).
 
     **Arguments:**
@@ -50,28 +59,28 @@ class AbstractTreeSolver(eqx.Module):
     """
 
     @abc.abstractmethod
-    def eliminate(self, d, u, b, schedule: TreeSchedule):
+    def eliminate(self, d, u, b, schedule: AbstractSchedule):
         """Eliminate leaves into parents: returns the eliminated ``(d, b)``."""
 
     @abc.abstractmethod
-    def eliminate_rhs(self, d_elim, u, b, schedule: TreeSchedule):
+    def eliminate_rhs(self, d_elim, u, b, schedule: AbstractSchedule):
         """Eliminate a right-hand side ``b`` given the eliminated diagonal ``d_elim``."""
 
     @abc.abstractmethod
-    def substitute(self, d_elim, u, b_elim, schedule: TreeSchedule):
+    def substitute(self, d_elim, u, b_elim, schedule: AbstractSchedule):
         """Back-substitute from the roots: returns ``x``."""
 
 
-def _zero_at_roots(u, schedule: TreeSchedule):
+def _zero_at_roots(u, schedule: AbstractSchedule):
     return jnp.where(schedule.parent < 0, 0.0, u)
 
 
-def _levels_in_bounds(schedule: TreeSchedule):
+def _levels_in_bounds(schedule: AbstractSchedule):
     # `levels` is padded with (n, n) pairs; map them to (0, 0).
     return jnp.where(schedule.levels < schedule.parent.shape[0], schedule.levels, 0)
 
 
-def _parent_or_self(schedule: TreeSchedule):
+def _parent_or_self(schedule: AbstractSchedule):
     return jnp.where(schedule.parent < 0, jnp.arange(schedule.parent.shape[0]), schedule.parent)
 
 
@@ -169,7 +178,7 @@ def tree_matvec(
     d: Float[Array, " nnodes"],
     u: Float[Array, " nnodes"],
     x: Float[Array, " nnodes"],
-    schedule: TreeSchedule,
+    schedule: AbstractSchedule,
 ) -> Float[Array, " nnodes"]:
     """``A x`` for the tree matrix with diagonal ``d`` and off-diagonals ``u``."""
     c, p = schedule.all_children, schedule.all_parents
@@ -185,7 +194,7 @@ def tree_solve(
     d: Float[Array, " nnodes"],
     u: Float[Array, " nnodes"],
     b: Float[Array, " nnodes"],
-    schedule: TreeSchedule,
+    schedule: AbstractSchedule,
 ) -> Float[Array, " nnodes"]:
     """Solve the tree system ``A x = b``, differentiable in O(n).
 
@@ -195,7 +204,8 @@ def tree_solve(
     - `d`: diagonal of ``A``.
     - `u`: ``u[i] = A[i, parent[i]] = A[parent[i], i]``; ignored (should be 0) at roots.
     - `b`: right-hand side.
-    - `schedule`: the tree, see [`eqcable.solvers.TreeSchedule`][].
+    - `schedule`: the tree, see [`eqcable.solvers.TreeSchedule`][] (a
+      `PartitionSchedule` for `PartitionedSolve`).
 
     **Returns:** ``x`` with ``A x = b``.
     """

@@ -135,9 +135,11 @@ def simulate(
     checked by `check_run`; this function only traces."""
     system = electrical_system(model)
     nodes = system.nodes
+    # Mechanisms live on compartments only (branch-point nodes carry no membrane): their
+    # parameters, masks and states are per compartment; the voltage is per node.
     membrane = Membrane(
-        channels=tuple(jax.tree.map(nodes, ch) for ch in model.channels),
-        masks=tuple(nodes(m) & system.is_comp for m in model.channel_masks),
+        channels=tuple(model.channels),
+        masks=tuple(model.channel_masks),
         celsius=model.celsius,
     )
     v0 = nodes(model.v)
@@ -150,12 +152,12 @@ def simulate(
         v=v0,
         channels=initial_channel_states(
             membrane.channels,
-            {k: nodes(x) for k, x in model.states.items()},
-            {k: nodes(x) for k, x in model.explicit_states.items()},
-            v0,
+            dict(model.states),
+            dict(model.explicit_states),
+            model.v,
             model.celsius,
         ),
-        ions={q: jnp.zeros_like(v0) for q in ions_written(model.channels)},
+        ions={q: jnp.zeros_like(model.v) for q in ions_written(model.channels)},
         synapses=syn.states,
         spiking=syn.above,
         buffers=syn.buffers,

@@ -8,11 +8,12 @@ from ..channels.base import AbstractChannel
 
 
 class State(eqx.Module):
-    """The simulation state after a step, per node of the tree (or per connection).
+    """The simulation state after a step: per node of the tree, per compartment, or per
+    connection.
 
-    - `v`: membrane voltage (mV), per node.
-    - `channels`: channel states, ``"<Channel>_<state>"`` → per-node values.
-    - `ions`: ion quantities per node, by name (e.g. ``"ina"``, mA/cm²): the ion currents
+    - `v`: membrane voltage (mV), per node (compartments and branch points).
+    - `channels`: channel states, ``"<Channel>_<state>"`` → per-compartment values.
+    - `ions`: ion quantities per compartment, by name (e.g. ``"ina"``, mA/cm²): the ion currents
       that channels write (`AbstractChannel.ion_writes`), summed per ion, and that
       mechanisms read (`AbstractChannel.ion_reads`).
     - `synapses`: the states of each synapse group, per connection.
@@ -23,8 +24,8 @@ class State(eqx.Module):
     """
 
     v: Float[Array, " nnodes"]
-    channels: dict[str, Float[Array, " nnodes"]]
-    ions: dict[str, Float[Array, " nnodes"]]
+    channels: dict[str, Float[Array, " ncomp"]]
+    ions: dict[str, Float[Array, " ncomp"]]
     synapses: tuple[dict[str, Float[Array, " _nconn"]], ...]
     spiking: tuple[Bool[Array, " _nconn"], ...]
     buffers: tuple[Float[Array, "_delay _nconn"] | None, ...]

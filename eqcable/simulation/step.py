@@ -24,11 +24,12 @@ from .system import System
 
 
 class Membrane(NamedTuple):
-    """The channels of a model on the nodes of its tree: `channels` (parameters per
-    node), `masks` (where each channel is inserted) and the temperature `celsius` (°C)."""
+    """The channels of a model, on its compartments: `channels` (parameters per
+    compartment), `masks` (where each channel is inserted) and the temperature `celsius`
+    (°C)."""
 
     channels: tuple[AbstractChannel, ...]
-    masks: tuple[Bool[Array, " nnodes"], ...]
+    masks: tuple[Bool[Array, " ncomp"], ...]
     celsius: Float[Array, ""]
 
 
@@ -55,7 +56,7 @@ def presynaptic(wirings, spiking, buffers, pulses_k, counts_k, v, k):
 
 def membrane_currents(membrane: Membrane, states, ions, v):
     """The channels' outward current density (mA/cm²) at `v` and its derivative
-    ``di/dv`` (S/cm²), per node, and the ion currents they write (mA/cm²) by name."""
+    ``di/dv`` (S/cm²), per compartment, and the ion currents they write (mA/cm²) by name."""
     i_mem = jnp.zeros_like(v)
     g_mem = jnp.zeros_like(v)
     written: dict[str, Array] = {}
@@ -91,12 +92,19 @@ def membrane_step(
     **Returns:** the new ``(v, states, ions, syn)``.
     """
     syn, i_syn, g_syn = synaptic_currents(wirings, syn, sigs, v, scheme.dt)
-    i_mem, g_mem, written = membrane_currents(membrane, states, ions, v)
+    # Channels are evaluated on the compartments only, as their parameters and states
+    # are stored: evaluated on every node, the gate updates of a cell with more than ~710
+    # nodes crossed XLA-CPU's threshold for splitting an operation across threads, which
+    # made L5PC's forward 2x slower on two cores (benchmarks/README.md). Branch-point nodes
+    # (no membrane) get none of their current.
+    i_mem, g_mem, written = membrane_currents(membrane, states, ions, v[system.comp_to_node])
+    g_node = jnp.where(system.is_comp, system.to_absolute * g_mem[system.node_comp], 0.0)
+    i_node = jnp.where(system.is_comp, system.to_absolute * i_mem[system.node_comp], 0.0)
     v = voltage_step(
         v,
         system.capacitance,
-        system.to_absolute * g_mem + g_syn,
-        system.to_absolute * i_mem + i_syn,
+        g_node + g_syn,
+        i_node + i_syn,
         i_ext,
         system.g_axial,
         system.axial_diag,
@@ -106,4 +114,5 @@ def membrane_step(
         system.tree,
     )
     ions = {**ions, **written}
-    return v, advance_channels(membrane, states, ions, v, scheme.dt), ions, syn
+    states = advance_channels(membrane, states, ions, v[system.comp_to_node], scheme.dt)
+    return v, states, ions, syn

@@ -47,6 +47,7 @@ from .solvers import (
     CrankNicolson as CrankNicolson,
     LevelParallelSolve as LevelParallelSolve,
     SequentialSolve as SequentialSolve,
+    default_solver as default_solver,
     exponential_euler as exponential_euler,
     tree_solve as tree_solve,
 )

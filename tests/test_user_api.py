@@ -283,3 +283,10 @@ def test_neuron_defaults():
     assert float(comp.axial_resistivity[0]) == 35.4  # NEURON's Ra
     assert float(comp.v[0]) == -65.0 and float(comp.celsius) == 6.3
     assert float(comp.capacitance[0]) == 1.0
+
+
+def test_the_default_solver_follows_the_backend():
+    assert isinstance(ec.default_solver("cpu"), ec.SequentialSolve)
+    for backend in ("gpu", "cuda", "tpu"):
+        assert isinstance(ec.default_solver(backend), ec.LevelParallelSolve)
+    assert type(ec.default_solver()) is type(ec.default_solver(jax.default_backend()))

@@ -36,8 +36,9 @@ def integrate(
       optimiser), or ``None`` to use the module's own values.
     - `t_max`: duration (ms), a whole number of steps `dt` (within 1e-9, relative).
     - `dt`: time step (ms), default 0.025.
-    - `solver`: how the tree system is solved: `SequentialSolve()` (default, best on CPU)
-      or `LevelParallelSolve()` (for GPUs).
+    - `solver`: how the tree system is solved: `SequentialSolve()` or
+      `LevelParallelSolve()`; by default `eqcable.default_solver()`, which picks the first
+      on CPU and the second on GPUs and TPUs.
     - `stepper`: `BackwardEuler()` (default) or `CrankNicolson()`.
     - `checkpoint_length`: memory of gradients through long simulations. The time loop is
       split into segments of this many steps; reverse mode stores the state only at

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ..solvers.stepping import AbstractStepper, BackwardEuler
-from ..solvers.tree_solve import AbstractTreeSolver, SequentialSolve
+from ..solvers.tree_solve import AbstractTreeSolver, default_solver
 from ..stimuli import check_samples, check_time
 from ..synapses.wiring import delay_steps, prepare_synapses
 from .model import AbstractModel
@@ -38,7 +38,7 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
     `TypeError` for a wrong `solver` or `stepper`.
     """
     nsteps = check_time(dt, t_max)
-    solver = SequentialSolve() if solver is None else solver
+    solver = default_solver() if solver is None else solver
     stepper = BackwardEuler() if stepper is None else stepper
     if not isinstance(solver, AbstractTreeSolver):
         raise TypeError(

@@ -13,6 +13,7 @@ from .tree_solve import (
     LevelParallelSolve as LevelParallelSolve,
     SequentialSolve as SequentialSolve,
     TreeSchedule as TreeSchedule,
+    default_solver as default_solver,
     dense_matrix as dense_matrix,
     tree_matvec as tree_matvec,
     tree_solve as tree_solve,

@@ -174,6 +174,21 @@ class LevelParallelSolve(AbstractTreeSolver):
         return x
 
 
+def default_solver(backend: str | None = None) -> AbstractTreeSolver:
+    """The solver `integrate` uses when none is given: `SequentialSolve` on CPU, where
+    it was fastest for single cells (one sweep of cheap scalar steps; see
+    `benchmarks/tree_solve.py`), and `LevelParallelSolve` on GPUs and TPUs, where a step
+    costs a kernel launch and depth is what counts.
+
+    **Arguments:**
+
+    - `backend`: ``"cpu"``, ``"gpu"``, ``"cuda"``, ``"rocm"`` or ``"tpu"``; by default JAX's
+      default backend.
+    """
+    backend = jax.default_backend() if backend is None else backend
+    return SequentialSolve() if backend == "cpu" else LevelParallelSolve()
+
+
 def tree_matvec(
     d: Float[Array, " nnodes"],
     u: Float[Array, " nnodes"],

@@ -55,7 +55,7 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
             "integrate that."
         )
     for k, st in enumerate(model.stimuli):
-        what = f"Stimulus {k} (the {_ordinal(k)} stimulate call)"
+        what = f"Stimulus {k} (in the order of the stimulate calls)"
         if st.dt is not None and abs(st.dt - dt) > 1e-9 * dt:
             raise ValueError(
                 f"{what} was built for dt = {st.dt} ms, but this run has dt = {dt} ms: "
@@ -73,12 +73,6 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
                 "model provides."
             )
     return nsteps, Scheme(dt=float(dt), stepper=stepper, solver=solver)
-
-
-def _ordinal(k: int) -> str:
-    n = k + 1
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def segment_length(checkpoint_length, nsteps: int, nnodes: int) -> int | None:

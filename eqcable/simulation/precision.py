@@ -5,6 +5,7 @@ import warnings
 
 import jax.numpy as jnp
 
+from .callers import user_frame
 from .model import AbstractModel
 
 
@@ -41,20 +42,13 @@ _FLOAT32_MESSAGE = (
 )
 
 
-def _is_library(frame) -> bool:
-    return frame.f_globals.get("__name__", "").partition(".")[0] in ("eqcable", "equinox")
-
-
 def warn_if_single_precision(model: AbstractModel) -> None:
     """Warn a `Float32Warning` (once per process) if `model` computes in float32."""
     dtype = jnp.result_type(model.v)
     if jnp.finfo(dtype).bits >= 64:
         return
-    # Attribute the warning to the first caller outside eqcable (and outside equinox's
-    # bound-method wrapper): the user's `cell.integrate(...)`, also when traced under jit.
-    frame = sys._getframe(1)
-    while frame.f_back is not None and _is_library(frame):
-        frame = frame.f_back
+    # Attribute the warning to the user's `cell.integrate(...)`, also when traced.
+    frame, _ = user_frame(sys._getframe(1))
     # One registry for every call site (this module's own, which `warnings` manages): with
     # the caller's registry, as `warnings.warn` uses, CPython's "once" would mean once per
     # calling module.

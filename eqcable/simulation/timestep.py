@@ -25,6 +25,7 @@ from jaxtyping import Array, ArrayLike, Float
 
 from ..channels.base import AbstractChannel
 from ..solvers.stepping import AbstractStepper
+from .callers import user_frame
 from .model import AbstractModel
 
 #: Membrane voltages (mV) at which the states' time constants are probed.
@@ -186,25 +187,6 @@ def _is_traced(*trees) -> bool:
     return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves(trees))
 
 
-# Frames skipped to find the user's call: eqcable's own, and the wrappers of equinox
-# (bound methods, filter_jit) and of jaxtyping's runtime type checking.
-_LIBRARIES = ("eqcable", "equinox", "jaxtyping", "beartype")
-
-
-def _is_library(frame) -> bool:
-    return frame.f_globals.get("__name__", "").partition(".")[0] in _LIBRARIES
-
-
-def _user_stacklevel(frame) -> int:
-    """The `stacklevel`, for `warnings.warn` called in `frame`, of the first frame above
-    it outside `_LIBRARIES`: the user's call. (`frame` is passed, not found here: the test
-    suite's runtime type checking wraps functions, adding frames between them.)"""
-    frame, level = frame.f_back, 2
-    while frame.f_back is not None and _is_library(frame):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def _round_down(x: float) -> float:
     """The largest of 1, 2, 2.5, 5 and 10 times a power of ten that is at most `x`."""
     scale = 10.0 ** math.floor(math.log10(x))
@@ -246,4 +228,4 @@ def check_time_step(model: AbstractModel, dt: float, stepper: AbstractStepper | 
         f"{_round_down(largest):g}) spike peaks were within 1.6 mV. To silence it: "
         "warnings.simplefilter('ignore', eqcable.TimeStepWarning)."
     )
-    warnings.warn(message, TimeStepWarning, stacklevel=_user_stacklevel(sys._getframe()))
+    warnings.warn(message, TimeStepWarning, stacklevel=user_frame(sys._getframe())[1])

@@ -46,6 +46,7 @@ from .solvers import (
     BackwardEuler as BackwardEuler,
     CrankNicolson as CrankNicolson,
     LevelParallelSolve as LevelParallelSolve,
+    PartitionedSolve as PartitionedSolve,
     SequentialSolve as SequentialSolve,
     default_solver as default_solver,
     exponential_euler as exponential_euler,

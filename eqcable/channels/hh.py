@@ -1,5 +1,6 @@
 """The Hodgkin–Huxley squid-axon channels, exactly as NEURON's built-in ``hh``."""
 
+import math
 from typing import ClassVar
 
 import jax.numpy as jnp
@@ -18,14 +19,17 @@ def _vtrap(x, y):
     return _vtrap_series(x, y)
 
 
-def _vtrap_neuron(x, y):
+def _vtrap_neuron(x, y, e=None):
     # NEURON's own arithmetic (hh.mod): `x / (exp(x/y) - 1)`, and `y (1 - u/2)` for
     # |u| < 1e-6. Used in float64, where it is within 1e-10 of the exact rate (its
     # derivative within 1.7e-4, at |u| < 1e-4 only) and costs the fewest operations: the
     # accurate form below has ~8 more per call, which tips XLA-CPU into splitting CA1's
     # gate update across threads (forward 1.6x slower on 2 cores). The division is
-    # guarded so that gradients through the unused branch stay finite.
+    # guarded so that gradients through the unused branch stay finite. `e`, if given, is
+    # ``exp(x/y)`` computed by the caller (shared between rates, see `_rates`).
     small = jnp.abs(x / y) < 1e-6
+    if e is not None:
+        return jnp.where(small, y * (1.0 - x / y / 2.0), x / jnp.where(small, 1.0, e - 1.0))
     safe_x = jnp.where(small, y, x)
     return jnp.where(small, y * (1.0 - x / y / 2.0), safe_x / (jnp.exp(safe_x / y) - 1.0))
 
@@ -48,18 +52,41 @@ def _vtrap_series(x, y):
     return y * jnp.where(small, taylor, safe_u / (jnp.exp(safe_u) - 1.0))
 
 
+def _alphas_betas(v):
+    """The six rates (1/ms, at 6.3 °C) of NEURON's ``hh.mod``: (αm, βm, αh, βh, αn, βn)."""
+    if jnp.finfo(jnp.result_type(v)).bits < 64:
+        return (
+            0.1 * _vtrap(-(v + 40.0), 10.0),
+            4.0 * jnp.exp(-(v + 65.0) / 18.0),
+            0.07 * jnp.exp(-(v + 65.0) / 20.0),
+            1.0 / (jnp.exp(-(v + 35.0) / 10.0) + 1.0),
+            0.01 * _vtrap(-(v + 55.0), 10.0),
+            0.125 * jnp.exp(-(v + 65.0) / 80.0),
+        )
+    # Float64: the same formulas from three exponentials instead of six (the gate update
+    # is the bulk of a step; `benchmarks/cable.py`): exp(-(v+35)/10) and exp(-(v+55)/10)
+    # are exp(-(v+40)/10) times a constant, exp(-(v+65)/20) is exp(-(v+65)/80)^4. Each
+    # rate differs from the literal formula by a few ulps.
+    e10 = jnp.exp(-(v + 40.0) / 10.0)
+    e80 = jnp.exp(-(v + 65.0) / 80.0)
+    e80_2 = e80 * e80
+    return (
+        0.1 * _vtrap_neuron(-(v + 40.0), 10.0, e10),
+        4.0 * jnp.exp(-(v + 65.0) / 18.0),
+        0.07 * (e80_2 * e80_2),
+        1.0 / (e10 * math.exp(0.5) + 1.0),
+        0.01 * _vtrap_neuron(-(v + 55.0), 10.0, e10 * math.exp(-1.5)),
+        0.125 * e80,
+    )
+
+
 def _rates(v, celsius):
     """(m_inf, m_tau, h_inf, h_tau, n_inf, n_tau) as in NEURON's ``hh.mod``; tau in ms."""
     q10 = 3.0 ** ((celsius - 6.3) / 10.0)
-    alpha = 0.1 * _vtrap(-(v + 40.0), 10.0)
-    beta = 4.0 * jnp.exp(-(v + 65.0) / 18.0)
-    m_inf, m_tau = alpha / (alpha + beta), 1.0 / (q10 * (alpha + beta))
-    alpha = 0.07 * jnp.exp(-(v + 65.0) / 20.0)
-    beta = 1.0 / (jnp.exp(-(v + 35.0) / 10.0) + 1.0)
-    h_inf, h_tau = alpha / (alpha + beta), 1.0 / (q10 * (alpha + beta))
-    alpha = 0.01 * _vtrap(-(v + 55.0), 10.0)
-    beta = 0.125 * jnp.exp(-(v + 65.0) / 80.0)
-    n_inf, n_tau = alpha / (alpha + beta), 1.0 / (q10 * (alpha + beta))
+    am, bm, ah, bh, an, bn = _alphas_betas(v)
+    m_inf, m_tau = am / (am + bm), 1.0 / (q10 * (am + bm))
+    h_inf, h_tau = ah / (ah + bh), 1.0 / (q10 * (ah + bh))
+    n_inf, n_tau = an / (an + bn), 1.0 / (q10 * (an + bn))
     return m_inf, m_tau, h_inf, h_tau, n_inf, n_tau
 
 

@@ -296,6 +296,30 @@ def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
     return eqx.tree_at(lambda m: m.trainables, module, trainables)
 
 
+def _structure_before_run_layout(structure):
+    """Arrays shaped as a file written before the run layout holds the structure: the
+    same tree, numbered without padding nodes, with four `TreeSchedule` arrays."""
+    tree = structure.tree
+    n2c = np.asarray(structure.node_to_comp)
+    has_edge = np.zeros(n2c.shape, bool)
+    has_edge[np.asarray(tree.all_children)] = has_edge[np.asarray(tree.all_parents)] = True
+    nodes = np.zeros(int(np.sum((n2c >= 0) | has_edge)), np.int64)
+    return (structure.comp_to_node, nodes, nodes, (nodes, *(tree.all_children,) * 2, tree.levels))
+
+
+def _deserialise(leaves: bytes, skeleton: AbstractModule) -> AbstractModule:
+    """The module in `leaves`. The tree's integer structure is always the one built from
+    the spec (`skeleton`'s): files written before the run layout (2026-12) hold it in
+    the older numbering, which is read past and replaced."""
+    try:
+        module = eqx.tree_deserialise_leaves(io.BytesIO(leaves), skeleton)
+    except Exception:
+        old = _structure_before_run_layout(skeleton.structure)
+        older = eqx.tree_at(lambda m: m.structure, skeleton, old)
+        module = eqx.tree_deserialise_leaves(io.BytesIO(leaves), older)
+    return eqx.tree_at(lambda m: m.structure, module, skeleton.structure)
+
+
 def load(path: str | os.PathLike, classes: Iterable[type] = ()) -> AbstractModule:
     """Load a model saved with `save`, exactly as it was saved.
 
@@ -329,9 +353,9 @@ def load(path: str | os.PathLike, classes: Iterable[type] = ()) -> AbstractModul
             f"{path} holds {spec['dtype']} values but JAX is set to {jnp.result_type(float)}; "
             "set jax_enable_x64 accordingly before loading."
         )
+    skeleton = _skeleton(spec, path, known)
     try:
-        skeleton = _skeleton(spec, path, known)
-        module = eqx.tree_deserialise_leaves(io.BytesIO(leaves), skeleton)
+        module = _deserialise(leaves, skeleton)
     except ModelFileError:
         raise
     except Exception as e:  # a spec that does not describe these arrays

@@ -1,11 +1,12 @@
 """The elimination schedule of the tree solve (NumPy, computed once at construction).
 
 Nodes are the compartments plus one branch-point node at the end of every branch that has
-children (see `eqcable.morphology.tree`). They are numbered in *solve order*: a depth-first
-pre-order of the tree, so every node's parent has a smaller index (Hines ordering) and, along
-an unbranched stretch, a node's parent is the node just before it. Eliminating nodes from
-the last to the first therefore never touches a node twice, and the level-parallel variant
-eliminates all nodes of one depth at once.
+children (see `eqcable.morphology.tree`). They are first numbered in *solve order*: a
+depth-first pre-order of the tree, so every node's parent comes before it (Hines ordering).
+They are then stored in the *run layout* (`eqcable.morphology.layout`), which keeps that
+order as `order` (parents before children: eliminating from its last node to its first
+never touches a node twice) and lays unbranched runs out side by side for the partitioned
+solve; the level-parallel variant eliminates all nodes of one depth at once.
 """
 
 from collections.abc import Sequence
@@ -13,18 +14,19 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .layout import choose_block, run_layout
 from .tree import branch_offsets, children_of, validate_tree
 
 
 class Schedule(NamedTuple):
-    """Integer arrays describing the node tree in solve order (all NumPy ``int64``).
+    """Integer arrays describing the node tree in the run layout (NumPy ``int64``, and
+    ``bool`` for ``run_last``, ``run_has_bottom``; see `eqcable.morphology.layout`).
 
     - ``comp_to_node``: ``(ncomp,)`` node index of every compartment (flat, branch-major
       compartment order as the user sees it).
     - ``node_to_comp``: ``(nnodes,)`` compartment index of every node, ``-1`` for
-      branch-point (and root start) nodes.
-    - ``parent``: ``(nnodes,)`` parent node of every node, ``-1`` for roots; always
-      ``parent[i] < i``.
+      branch-point (and root start) nodes and for the layout's padding nodes.
+    - ``parent``: ``(nnodes,)`` parent node of every node, ``-1`` for roots and padding.
     - ``parent_half``: ``(nnodes,)`` the compartment whose *distal* half lies between a node
       and its parent (the previous compartment of the same branch, or the last compartment
       of the branch a branch-point node ends), ``-1`` where the parent side contributes no
@@ -33,6 +35,9 @@ class Schedule(NamedTuple):
       connection (child node, parent node).
     - ``levels``: ``(nlevels, width, 2)`` the (child, parent) pairs of each depth, deepest
       last, padded with the dummy pair ``(nnodes, nnodes)``.
+    - ``order``: ``(nnodes,)`` every node once, each after its parent (Hines order).
+    - ``run_last``, ``run_top``, ``run_bottom``, ``run_has_bottom``, ``via_run``,
+      ``reduced_parent``: the runs and separators (`eqcable.morphology.layout.RunLayout`).
     """
 
     comp_to_node: np.ndarray
@@ -42,6 +47,13 @@ class Schedule(NamedTuple):
     all_children: np.ndarray
     all_parents: np.ndarray
     levels: np.ndarray
+    order: np.ndarray
+    run_last: np.ndarray
+    run_top: np.ndarray
+    run_bottom: np.ndarray
+    run_has_bottom: np.ndarray
+    via_run: np.ndarray
+    reduced_parent: np.ndarray
 
 
 def attachment_index(x: float, ncomp: int) -> int:
@@ -56,8 +68,9 @@ def build_schedule(
     ncomp_per_branch: Sequence[int],
     parents: Sequence[int],
     parent_x: Sequence[float] | None = None,
+    block: int | None = None,
 ) -> Schedule:
-    """Number the nodes in solve order and compute the elimination schedule.
+    """Number the nodes, lay them out in runs, and compute the elimination schedule.
 
     **Arguments:**
 
@@ -67,6 +80,8 @@ def build_schedule(
       ``child.connect(parent(x))``: ``1`` (default) the parent's far end, ``0`` its start
       (the point the parent itself hangs from), ``0 < x < 1`` the node of the parent's
       compartment that contains ``x``. Ignored for roots.
+    - `block`: the longest run of the layout (`eqcable.morphology.layout.choose_block`
+      by default).
 
     **Returns:** a [`eqcable.morphology.dhs.Schedule`][].
     """
@@ -117,13 +132,22 @@ def build_schedule(
     while stack:
         stack.extend(reversed(visit(stack.pop())))
 
-    parent_arr = np.asarray(parent, dtype=np.int64)
-    nnodes = len(parent_arr)
-    assert np.all(parent_arr < np.arange(nnodes)), "solve order must have parent < child"
+    dhs_parent = np.asarray(parent, dtype=np.int64)
+    assert np.all(dhs_parent < np.arange(len(dhs_parent))), "solve order: parent < child"
+    layout = run_layout(dhs_parent, choose_block(dhs_parent) if block is None else block)
+    new = layout.new_index
+    nnodes = layout.size
+    parent_arr = np.full(nnodes, -1, np.int64)
+    parent_arr[new] = np.where(dhs_parent >= 0, new[dhs_parent], -1)
+    half_arr = np.full(nnodes, -1, np.int64)
+    half_arr[new] = parent_half
+    n2c = np.full(nnodes, -1, np.int64)
+    n2c[new] = node_to_comp
+    padding = np.setdiff1d(np.arange(nnodes), new)
 
     child_nodes = np.nonzero(parent_arr >= 0)[0]
     depth = np.zeros(nnodes, dtype=np.int64)
-    for i in range(nnodes):
+    for i in new:  # parents first
         if parent_arr[i] >= 0:
             depth[i] = depth[parent_arr[i]] + 1
     nlevels = int(depth.max()) if nnodes else 0
@@ -138,11 +162,18 @@ def build_schedule(
     levels[level_of, slot, 1] = parent_arr[by_depth]
 
     return Schedule(
-        comp_to_node=comp_to_node,
-        node_to_comp=np.asarray(node_to_comp, dtype=np.int64),
+        comp_to_node=new[comp_to_node],
+        node_to_comp=n2c,
         parent=parent_arr,
-        parent_half=np.asarray(parent_half, dtype=np.int64),
+        parent_half=half_arr,
         all_children=child_nodes.astype(np.int64),
         all_parents=parent_arr[child_nodes],
         levels=levels,
+        order=np.concatenate([new, padding]).astype(np.int64),
+        run_last=layout.run_last,
+        run_top=layout.run_top,
+        run_bottom=layout.run_bottom,
+        run_has_bottom=layout.run_has_bottom,
+        via_run=layout.via_run,
+        reduced_parent=layout.reduced_parent,
     )

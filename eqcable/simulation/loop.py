@@ -13,8 +13,9 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from ..solvers.choice import default_solver
 from ..solvers.stepping import AbstractStepper, BackwardEuler
-from ..solvers.tree_solve import AbstractTreeSolver, default_solver
+from ..solvers.tree_solve import AbstractTreeSolver
 from ..stimuli import check_samples, check_time
 from ..synapses.wiring import delay_steps, prepare_synapses
 from .model import AbstractModel
@@ -38,7 +39,7 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
     `TypeError` for a wrong `solver` or `stepper`.
     """
     nsteps = check_time(dt, t_max)
-    solver = default_solver() if solver is None else solver
+    solver = default_solver(schedule=model.structure.tree) if solver is None else solver
     stepper = BackwardEuler() if stepper is None else stepper
     if not isinstance(solver, AbstractTreeSolver):
         raise TypeError(

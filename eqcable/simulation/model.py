@@ -38,8 +38,9 @@ class Recording(eqx.Module):
 class CellStructure(eqx.Module):
     """Integer arrays of the compartment tree (see `eqcable.morphology.dhs.Schedule`).
 
-    The tree's nodes are the compartments and the branch points;
-    ``comp_to_node``/``node_to_comp`` map between them (``-1`` for a branch point), and
+    The tree's nodes are the compartments, the branch points and the padding nodes of the
+    run layout (`eqcable.morphology.layout`: no compartment, no edge);
+    ``comp_to_node``/``node_to_comp`` map between them (``-1`` for the others), and
     ``parent_half[i]`` is the compartment whose distal half lies between node ``i`` and
     its parent (``-1`` if none).
     """
@@ -54,10 +55,13 @@ class CellStructure(eqx.Module):
         ncomp_per_branch: Sequence[int],
         parents: Sequence[int],
         parent_x: Sequence[float] | None = None,
+        block: int | None = None,
     ) -> "CellStructure":
         """The structure of branches of ``ncomp_per_branch`` compartments hanging from
-        `parents` at `parent_x` (see `eqcable.Cell`)."""
-        s = build_schedule(ncomp_per_branch, parents, parent_x)
+        `parents` at `parent_x` (see `eqcable.Cell`), its nodes in the run layout with
+        runs of at most `block` nodes (chosen from the tree by default; see
+        `eqcable.morphology.layout`)."""
+        s = build_schedule(ncomp_per_branch, parents, parent_x, block)
         # device_put, not jnp.asarray: the latter compiles per new shape (JAX 0.10, CPU).
         return CellStructure(
             comp_to_node=jax.device_put(s.comp_to_node),
@@ -68,6 +72,13 @@ class CellStructure(eqx.Module):
                 all_children=jax.device_put(s.all_children),
                 all_parents=jax.device_put(s.all_parents),
                 levels=jax.device_put(s.levels),
+                order=jax.device_put(s.order),
+                run_last=jax.device_put(s.run_last),
+                run_top=jax.device_put(s.run_top),
+                run_bottom=jax.device_put(s.run_bottom),
+                run_has_bottom=jax.device_put(s.run_has_bottom),
+                via_run=jax.device_put(s.via_run),
+                reduced_parent=jax.device_put(s.reduced_parent),
             ),
         )
 

@@ -19,7 +19,9 @@ from .model import AbstractModel
 class System(eqx.Module):
     """The electrical system of a model's tree (per node).
 
-    - `capacitance`: membrane capacitance (nF); 0 at branch points.
+    - `capacitance`: membrane capacitance (nF); 0 at branch points, and 1 at the padding
+      nodes of the run layout (no compartment, no edge), which keeps their row of the
+      tree system ``1/dt · Δ = 0`` (their voltage never changes).
     - `to_absolute`: the factor from densities to absolute values (``1e-2 ×`` area in
       µm²): mA/cm² → nA and S/cm² → µS; 0 at branch points.
     - `g_axial`: axial conductance from each node to its parent (µS); 0 at roots.
@@ -63,8 +65,10 @@ def electrical_system(model: AbstractModel) -> System:
     parent_side = jnp.where(has_half, distal[jnp.where(has_half, s.parent_half, 0)], 0.0)
     has_parent = s.tree.parent >= 0
     g_axial = jnp.where(has_parent, 1.0 / jnp.where(has_parent, own + parent_side, 1.0), 0.0)
+    has_edge = jnp.zeros(is_comp.shape, bool).at[s.tree.all_children].set(True)
+    padding = ~is_comp & ~has_edge.at[s.tree.all_parents].set(True)
     return System(
-        capacitance=1e-5 * model.capacitance[n2c] * area,
+        capacitance=jnp.where(padding, 1.0, 1e-5 * model.capacitance[n2c] * area),
         to_absolute=1e-2 * area,
         g_axial=g_axial,
         axial_diag=axial_diagonal(g_axial, s.tree),

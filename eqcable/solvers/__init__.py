@@ -1,6 +1,8 @@
 """Pure array maths: the tree solve, the implicit voltage step, gate integrators."""
 
+from .choice import default_solver as default_solver
 from .gates import exponential_euler as exponential_euler
+from .partitioned import PartitionedSolve as PartitionedSolve
 from .stepping import (
     AbstractStepper as AbstractStepper,
     BackwardEuler as BackwardEuler,
@@ -13,7 +15,6 @@ from .tree_solve import (
     LevelParallelSolve as LevelParallelSolve,
     SequentialSolve as SequentialSolve,
     TreeSchedule as TreeSchedule,
-    default_solver as default_solver,
     dense_matrix as dense_matrix,
     tree_matvec as tree_matvec,
     tree_solve as tree_solve,

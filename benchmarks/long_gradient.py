@@ -54,7 +54,12 @@ else:
     params = cell.params()
 
     def run(p):
-        return cell.integrate(p, t_max=T_MAX, dt=DT, checkpoint_length=checkpoint_length)
+        return cell.integrate(
+            p,
+            t_max=T_MAX,
+            dt=DT,
+            checkpoint_length=checkpoint_length,
+        )
 
     fwd = eqx.filter_jit(run)
     grad = eqx.filter_jit(eqx.filter_grad(lambda p: jnp.mean(run(p) ** 2)))

@@ -12,7 +12,7 @@ from jax.test_util import check_grads
 from test_dhs_solve import SOLVERS, random_tree
 
 import eqcable as ec
-from eqcable.morphology.layout import choose_block, run_layout
+from eqcable.morphology.layout import MAX_BLOCK, choose_block, run_layout
 from eqcable.simulation import CellStructure
 from eqcable.solvers import dense_matrix
 
@@ -89,7 +89,7 @@ def test_run_layout_of_a_long_cable():
 
 def test_block_is_chosen_to_keep_padding_small():
     cable = np.arange(-1, 999)  # parent[i] = i - 1
-    assert choose_block(cable) == 32
+    assert choose_block(cable) == MAX_BLOCK == 16
     # 40 branches of 3 nodes and one of 100 under a root: runs of 32 would pad 40 * 29
     # nodes; halving stops once the padding is at most 25% of the nodes.
     tree = CellStructure.build([1] + [3] * 40 + [100], [-1] + [0] * 41).tree
@@ -99,15 +99,6 @@ def test_block_is_chosen_to_keep_padding_small():
     n2c = np.asarray(CellStructure.build([1] + [3] * 40 + [100], [-1] + [0] * 41).node_to_comp)
     padding = np.sum((n2c < 0) & (np.asarray(tree.parent) < 0))
     assert padding <= 0.25 * nodes
-
-
-def test_default_solver_follows_backend_and_tree():
-    long_runs = CellStructure.build([1000], [-1]).tree
-    short_runs = CellStructure.build([2] * 15, [-1] + [b // 2 for b in range(14)]).tree
-    assert isinstance(ec.default_solver("cpu", long_runs), ec.PartitionedSolve)
-    assert isinstance(ec.default_solver("cpu", short_runs), ec.SequentialSolve)
-    assert isinstance(ec.default_solver("cpu"), ec.SequentialSolve)
-    assert isinstance(ec.default_solver("gpu", long_runs), ec.LevelParallelSolve)
 
 
 def test_simulations_agree_for_every_solver_on_a_padded_layout():

@@ -286,7 +286,7 @@ def test_neuron_defaults():
 
 
 def test_the_default_solver_follows_the_backend():
-    assert isinstance(ec.default_solver("cpu"), ec.SequentialSolve)
+    assert isinstance(ec.default_solver("cpu"), ec.PartitionedSolve)
     for backend in ("gpu", "cuda", "tpu"):
         assert isinstance(ec.default_solver(backend), ec.LevelParallelSolve)
     assert type(ec.default_solver()) is type(ec.default_solver(jax.default_backend()))

@@ -37,9 +37,8 @@ def integrate(
     - `t_max`: duration (ms), a whole number of steps `dt` (within 1e-9, relative).
     - `dt`: time step (ms), default 0.025.
     - `solver`: how the tree system is solved: `SequentialSolve()`, `PartitionedSolve()`
-      or `LevelParallelSolve()`; by default `eqcable.default_solver(schedule=...)` for the
-      module's tree: on CPU the partitioned solve for trees with long unbranched
-      stretches, else the sequential one; the level-parallel one on GPUs and TPUs.
+      or `LevelParallelSolve()`; by default `eqcable.default_solver()`: the partitioned
+      solve on CPU, the level-parallel one on GPUs and TPUs.
     - `stepper`: `BackwardEuler()` (default) or `CrankNicolson()`.
     - `checkpoint_length`: memory of gradients through long simulations. The time loop is
       split into segments of this many steps; reverse mode stores the state only at

@@ -14,13 +14,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layout import choose_block, run_layout
+from .layout import RunLayout, choose_block, run_layout
 from .tree import branch_offsets, children_of, validate_tree
 
 
 class Schedule(NamedTuple):
-    """Integer arrays describing the node tree in the run layout (NumPy ``int64``, and
-    ``bool`` for ``run_last``, ``run_has_bottom``; see `eqcable.morphology.layout`).
+    """Integer arrays describing the node tree in the run layout (NumPy ``int64``; see
+    `eqcable.morphology.layout`).
 
     - ``comp_to_node``: ``(ncomp,)`` node index of every compartment (flat, branch-major
       compartment order as the user sees it).
@@ -36,8 +36,7 @@ class Schedule(NamedTuple):
     - ``levels``: ``(nlevels, width, 2)`` the (child, parent) pairs of each depth, deepest
       last, padded with the dummy pair ``(nnodes, nnodes)``.
     - ``order``: ``(nnodes,)`` every node once, each after its parent (Hines order).
-    - ``run_last``, ``run_top``, ``run_bottom``, ``run_has_bottom``, ``via_run``,
-      ``reduced_parent``: the runs and separators (`eqcable.morphology.layout.RunLayout`).
+    - ``runs``: the runs and separators (`eqcable.morphology.layout.RunLayout`).
     """
 
     comp_to_node: np.ndarray
@@ -48,12 +47,7 @@ class Schedule(NamedTuple):
     all_parents: np.ndarray
     levels: np.ndarray
     order: np.ndarray
-    run_last: np.ndarray
-    run_top: np.ndarray
-    run_bottom: np.ndarray
-    run_has_bottom: np.ndarray
-    via_run: np.ndarray
-    reduced_parent: np.ndarray
+    runs: RunLayout
 
 
 def attachment_index(x: float, ncomp: int) -> int:
@@ -170,10 +164,5 @@ def build_schedule(
         all_parents=parent_arr[child_nodes],
         levels=levels,
         order=np.concatenate([new, padding]).astype(np.int64),
-        run_last=layout.run_last,
-        run_top=layout.run_top,
-        run_bottom=layout.run_bottom,
-        run_has_bottom=layout.run_has_bottom,
-        via_run=layout.via_run,
-        reduced_parent=layout.reduced_parent,
+        runs=layout,
     )

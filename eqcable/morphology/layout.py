@@ -20,10 +20,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-#: The longest run: longer unbranched stretches are cut. 16 and 32 were fastest for a
-#: 10,000-node cable on XLA-CPU (`benchmarks/tree_solve.py`); longer runs cost more in
-#: the unrolled sweeps than they save in the sequential tree of separators.
-MAX_BLOCK = 32
+#: The longest run: longer unbranched stretches are cut. 4 to 32 were equally fast for a
+#: 10,000-node cable on XLA-CPU and 8 to 16 best for 1,000 nodes
+#: (`benchmarks/tree_solve.py`); longer runs cost more in the unrolled sweeps (and in
+#: compiled code) than they save in the sequential tree of separators.
+MAX_BLOCK = 16
 #: Padding nodes allowed, as a fraction of the tree's nodes, when the block is chosen.
 MAX_PADDING = 0.25
 

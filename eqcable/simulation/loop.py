@@ -39,7 +39,7 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
     `TypeError` for a wrong `solver` or `stepper`.
     """
     nsteps = check_time(dt, t_max)
-    solver = default_solver(schedule=model.structure.tree) if solver is None else solver
+    solver = default_solver() if solver is None else solver
     stepper = BackwardEuler() if stepper is None else stepper
     if not isinstance(solver, AbstractTreeSolver):
         raise TypeError(

@@ -73,12 +73,12 @@ class CellStructure(eqx.Module):
                 all_parents=jax.device_put(s.all_parents),
                 levels=jax.device_put(s.levels),
                 order=jax.device_put(s.order),
-                run_last=jax.device_put(s.run_last),
-                run_top=jax.device_put(s.run_top),
-                run_bottom=jax.device_put(s.run_bottom),
-                run_has_bottom=jax.device_put(s.run_has_bottom),
-                via_run=jax.device_put(s.via_run),
-                reduced_parent=jax.device_put(s.reduced_parent),
+                run_last=jax.device_put(s.runs.run_last),
+                run_top=jax.device_put(s.runs.run_top),
+                run_bottom=jax.device_put(s.runs.run_bottom),
+                run_has_bottom=jax.device_put(s.runs.run_has_bottom),
+                via_run=jax.device_put(s.runs.via_run),
+                reduced_parent=jax.device_put(s.runs.reduced_parent),
             ),
         )
 

@@ -117,8 +117,9 @@ def main():
     print(f"jax {jax.__version__}, {jax.devices()[0].device_kind}, float64, {T_MAX} ms at {DT} ms")
     matrix = connectivity(100, 0.1)
     print(f"100 cells x {NCOMP} compartments, {int(matrix.sum())} IonotropicSynapses")
-    who = {
-        "eqcable": dict(solver=ec.SequentialSolve()),
+    who = {  # "eqcable": the default solver (PartitionedSolve on CPU)
+        "eqcable": dict(solver=None),
+        "eqcable-seq": dict(solver=ec.SequentialSolve()),
         "eqcable-level": dict(solver=ec.LevelParallelSolve()),
     }
     rows = {k: measure("eqcable", 100, matrix, args.repeats, **kw) for k, kw in who.items()}

@@ -39,7 +39,11 @@ from .modules import (
     read_swc as read_swc,
 )
 from .plotting import plot_morphology as plot_morphology, plot_traces as plot_traces
-from .simulation import Float32Warning as Float32Warning, TimeStepWarning as TimeStepWarning
+from .simulation import (
+    Float32Warning as Float32Warning,
+    MemoryMapWarning as MemoryMapWarning,
+    TimeStepWarning as TimeStepWarning,
+)
 from .solvers import (
     AbstractStepper as AbstractStepper,
     AbstractTreeSolver as AbstractTreeSolver,

@@ -9,6 +9,7 @@ import equinox as eqx
 from jaxtyping import Array, Float
 
 from ..simulation.loop import check_run, segment_length, simulate
+from ..simulation.mappings import warn_if_near_mapping_limit
 from ..simulation.model import AbstractModel
 from ..simulation.precision import warn_if_single_precision
 from ..simulation.timestep import check_time_step
@@ -84,6 +85,7 @@ def integrate(
 
 
 def _run_impl(module, params, scheme, nsteps: int, segment: int | None):
+    warn_if_near_mapping_limit()  # Python here runs once per trace, i.e. per compilation
     if params is not None:
         params = parameters.error_if_not_finite(params)
     return simulate(parameters.apply_params(module, params), scheme, nsteps, segment)

@@ -9,6 +9,11 @@ from .loop import (
     segment_length as segment_length,
     simulate as simulate,
 )
+from .mappings import (
+    MemoryMapWarning as MemoryMapWarning,
+    mapping_usage as mapping_usage,
+    warn_if_near_mapping_limit as warn_if_near_mapping_limit,
+)
 from .model import (
     AbstractModel as AbstractModel,
     CellStructure as CellStructure,

@@ -2,9 +2,10 @@
 
 from types import FrameType
 
-#: Packages whose frames stand between the user's call and a warning: eqcable's own, and
-#: the wrappers of equinox (bound methods, filter_jit) and of jaxtyping's run-time checks.
-LIBRARIES = ("eqcable", "equinox", "jaxtyping", "beartype")
+#: Packages whose frames stand between the user's call and a warning: eqcable's own, the
+#: wrappers of equinox (bound methods, filter_jit) and of jaxtyping's run-time checks, and
+#: JAX's tracing machinery (for warnings given while a simulation is traced).
+LIBRARIES = ("eqcable", "equinox", "jaxtyping", "beartype", "jax")
 
 
 def user_frame(frame: FrameType) -> tuple[FrameType, int]:

@@ -9,6 +9,8 @@ memory is the process's maximum RSS, so run each setting in its own process:
     /usr/bin/time -v python benchmarks/long_gradient.py jaxley   # Jaxley 0.14, default
     /usr/bin/time -v python benchmarks/long_gradient.py jaxley-142-142
                                      # Jaxley with checkpoint_lengths=[142, 142]
+    /usr/bin/time -v python benchmarks/long_gradient.py auto SequentialSolve
+                                     # eqcable with another solver than the default
 """
 
 import sys
@@ -24,6 +26,7 @@ import jax.numpy as jnp  # noqa: E402
 import eqcable as ec  # noqa: E402
 
 setting = sys.argv[1] if len(sys.argv) > 1 else "auto"
+solver = getattr(ec, sys.argv[2])() if len(sys.argv) > 2 else None  # None: the default
 T_MAX, DT = 500.0, 0.025
 
 if setting.startswith("jaxley"):
@@ -59,6 +62,7 @@ else:
             t_max=T_MAX,
             dt=DT,
             checkpoint_length=checkpoint_length,
+            solver=solver,
         )
 
     fwd = eqx.filter_jit(run)

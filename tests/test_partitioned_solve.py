@@ -89,7 +89,7 @@ def test_run_layout_of_a_long_cable():
 
 def test_block_is_chosen_to_keep_padding_small():
     cable = np.arange(-1, 999)  # parent[i] = i - 1
-    assert choose_block(cable) == MAX_BLOCK == 16
+    assert choose_block(cable) == MAX_BLOCK == 8
     # 40 branches of 3 nodes and one of 100 under a root: runs of 32 would pad 40 * 29
     # nodes; halving stops once the padding is at most 25% of the nodes.
     tree = CellStructure.build([1] + [3] * 40 + [100], [-1] + [0] * 41).tree

@@ -2,7 +2,7 @@
 
 The partitioned tree solve (`eqcable.solvers.PartitionedSolve`) cuts the tree at
 *separators*: its roots, every node with two or more children and, along unbranched
-stretches, every `block`-th node. What is left are *runs*: unbranched paths of at most
+stretches, every `(block + 1)`-th node. What is left are *runs*: unbranched paths of at most
 `block` nodes, each hanging from one separator (its *top*) and holding at most one
 separator right below its last node (its *bottom*).
 
@@ -20,11 +20,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-#: The longest run: longer unbranched stretches are cut. 4 to 32 were equally fast for a
-#: 10,000-node cable on XLA-CPU and 8 to 16 best for 1,000 nodes
-#: (`benchmarks/tree_solve.py`); longer runs cost more in the unrolled sweeps (and in
-#: compiled code) than they save in the sequential tree of separators.
-MAX_BLOCK = 16
+#: The longest run: longer unbranched stretches are cut. 4 to 32 were equally fast for
+#: 1,000- and 10,000-node cables on XLA-CPU, alone and in the full simulation, within the
+#: machine's noise (`benchmarks/tree_solve.py`, `benchmarks/cable.py`); the written-out
+#: sweeps' compile time and memory grow with it (long-gradient benchmark, peak memory
+#: after compiling: 512, 528, 622, 761 MB for 4, 8, 16, 32; 438 MB sequential).
+MAX_BLOCK = 8
 #: Padding nodes allowed, as a fraction of the tree's nodes, when the block is chosen.
 MAX_PADDING = 0.25
 

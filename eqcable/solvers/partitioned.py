@@ -2,8 +2,8 @@
 
 `SequentialSolve` eliminates one node per step: its sequential depth is the number of
 nodes. Here the tree is cut into *runs* (unbranched paths of at most ``W`` nodes) and
-*separators* (roots, branch points, and every ``W``-th node of long stretches), and the
-nodes are stored in the run layout (`eqcable.morphology.layout`): the runs are the first
+*separators* (roots, branch points, and every ``(W + 1)``-th node of long stretches), and
+the nodes are stored in the run layout (`eqcable.morphology.layout`): the runs are the first
 ``W R`` entries of every per-node array, read as an ``(R, W)`` array (a run per row) by a
 reshape, with no gathering.
 

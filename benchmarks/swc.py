@@ -1,9 +1,10 @@
 """Reading real morphologies and simulating them: eqcable vs Jaxley, in one run.
 
-For `ca1_n120.swc` (ncomp 4) and `l5pc_with_axon.swc` (ncomp 2): read + build time (median
-of repeats, first call reported separately), then forward and gradient time of a 20 ms HH
-simulation (dt 0.025 ms, 1 nA step at the soma, v recorded at the soma; gradient of the
-mean squared voltage w.r.t. the shared HH sodium conductance), CPU, float64.
+For `ca1_n120.swc` (ncomp 4), `l5pc_with_axon.swc` and the Allen Cell Types
+reconstruction `allen_485574832.swc` (ncomp 2): read + build time (median of repeats,
+first call reported separately), then forward and gradient time of a 20 ms HH simulation
+(dt 0.025 ms, 1 nA step at the soma, v recorded at the soma; gradient of the mean squared
+voltage w.r.t. the shared HH sodium conductance), CPU, float64.
 
     pip install -e ".[bench]" && python benchmarks/swc.py [--no-jaxley]
 """
@@ -25,7 +26,7 @@ import numpy as np  # noqa: E402
 import eqcable as ec  # noqa: E402
 
 MORPHOLOGIES = Path(__file__).parents[1] / "tests" / "data" / "morphologies"
-FILES = {"ca1_n120": 4, "l5pc_with_axon": 2}
+FILES = {"ca1_n120": 4, "l5pc_with_axon": 2, "allen_485574832": 2}
 DT, T_MAX = 0.025, 20.0
 
 

@@ -15,6 +15,7 @@ import eqcable as ec
 from eqcable.morphology.layout import MAX_BLOCK, choose_block, run_layout
 from eqcable.simulation import CellStructure
 from eqcable.solvers import dense_matrix
+from eqcable.solvers.stepping import axial_current, axial_diagonal
 
 
 def _system(ncomp, parents, parent_x=None, block=None, seed=0, margin=0.1):
@@ -125,3 +126,43 @@ def test_simulations_agree_for_every_solver_on_a_padded_layout():
         )
         got = jax.grad(loss)(params, solver)
         np.testing.assert_allclose(got[0]["HH_gNa"], grad_ref[0]["HH_gNa"], rtol=1e-9)
+
+
+def _axial_current_dense(tree, g, v):
+    """``L v`` with the axial-conductance matrix assembled densely."""
+    g = jnp.where(tree.parent >= 0, g, 0.0)
+    return dense_matrix(axial_diagonal(g, tree), -g, tree.parent) @ v
+
+
+@settings(max_examples=10, deadline=None)
+@given(random_tree(), st.sampled_from([1, 2, 3, 64]), st.lists(st.sampled_from([0.0, 0.5, 1.0])))
+def test_axial_current_equals_the_dense_laplacian(spec, block, xs):
+    ncomp, parents, seed = spec
+    parent_x = [(xs[b] if b < len(xs) else 1.0) for b in range(len(parents))]
+    tree = CellStructure.build(ncomp, parents, parent_x, block).tree
+    rng = np.random.default_rng(seed)
+    g, v = (jnp.asarray(rng.uniform(0.1, 2.0, tree.parent.shape[0])) for _ in range(2))
+    got = jax.jit(axial_current)(g, v, tree)
+    np.testing.assert_allclose(got, _axial_current_dense(tree, g, v), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ([1], [-1]),  # one compartment: separators only
+        ([3, 2, 4, 5, 2], [-1, 0, 0, 2, -1]),  # a forest of two trees
+        ([40], [-1]),  # a cable cut into runs
+        ([1] + [3] * 5 + [20], [-1] + [0] * 6),  # short branches and a long one on a soma
+    ],
+)
+@pytest.mark.parametrize("block", [1, 4, None])
+def test_axial_current_on_forests_and_cables(spec, block):
+    tree = CellStructure.build(*spec, block=block).tree
+    rng = np.random.default_rng(1)
+    g, v = (jnp.asarray(rng.uniform(0.1, 2.0, tree.parent.shape[0])) for _ in range(2))
+    got = axial_current(g, v, tree)
+    np.testing.assert_allclose(got, _axial_current_dense(tree, g, v), rtol=1e-12, atol=1e-12)
+    # Its derivatives are the same linear map (and its transpose) in both modes.
+    check_grads(
+        lambda v: axial_current(g, jnp.asarray(v), tree), (v,), order=1, modes=("fwd", "rev")
+    )

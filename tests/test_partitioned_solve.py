@@ -75,12 +75,12 @@ def test_run_layout_of_a_long_cable():
     n2c = np.asarray(structure.node_to_comp)
     assert sorted(n2c[n2c >= 0].tolist()) == list(range(1000))  # every compartment once
     assert np.sum(n2c < 0) == 23
-    # Node k of run r is node r * 32 + k: along a run, each node's parent is the node
-    # before it; the first compartment is the root, a separator, stored after the runs.
-    parent = np.asarray(tree.parent).reshape(-1)[: 32 * 31].reshape(31, 32)
-    valid = n2c[: 32 * 31].reshape(31, 32) >= 0
-    assert np.all((parent[:, 1:] == np.arange(32 * 31).reshape(31, 32)[:, :-1])[valid[:, 1:]])
-    assert np.all(np.asarray(structure.comp_to_node)[:3] == [32 * 31, 0, 1])
+    # Node k of run r is node k * 31 + r: along a run, each node's parent is the node one
+    # row up; the first compartment is the root, a separator, stored after the runs.
+    parent = np.asarray(tree.parent).reshape(-1)[: 32 * 31].reshape(32, 31)
+    valid = n2c[: 32 * 31].reshape(32, 31) >= 0
+    assert np.all((parent[1:] == np.arange(32 * 31).reshape(32, 31)[:-1])[valid[1:]])
+    assert np.all(np.asarray(structure.comp_to_node)[:3] == [32 * 31, 0, 31])
     _, d, u, b = _system([1000], [-1], block=32, seed=5)
     seq = ec.tree_solve(ec.SequentialSolve(), d, u, b, tree)
     np.testing.assert_allclose(_solve(ec.PartitionedSolve(), tree)(d, u, b), seq, rtol=1e-12)

@@ -130,11 +130,11 @@ def simulate(
     checked by `check_run`; this function only traces."""
     system = electrical_system(model)
     nodes = system.nodes
-    # Mechanisms live on compartments only (branch-point nodes carry no membrane): their
-    # parameters, masks and states are per compartment; the voltage is per node.
+    # Mechanisms live on compartments only (branch-point and padding nodes carry no
+    # membrane), in membrane order (`System`); the voltage is per node.
     membrane = Membrane(
-        channels=tuple(model.channels),
-        masks=tuple(model.channel_masks),
+        channels=tuple(system.to_membrane(ch) for ch in model.channels),
+        masks=tuple(system.to_membrane(mask) for mask in model.channel_masks),
         celsius=model.celsius,
     )
     v0 = nodes(model.v)
@@ -147,9 +147,9 @@ def simulate(
         v=v0,
         channels=initial_channel_states(
             membrane.channels,
-            dict(model.states),
-            dict(model.explicit_states),
-            model.v,
+            system.to_membrane(dict(model.states)),
+            system.to_membrane(dict(model.explicit_states)),
+            system.to_membrane(model.v),
             model.celsius,
         ),
         ions={q: jnp.zeros_like(model.v) for q in ions_written(model.channels)},

@@ -77,8 +77,8 @@ class Recorder:
 
     def __init__(self, recordings: tuple[Recording, ...], membrane: Membrane, wirings, system):
         self.membrane = membrane
+        self.membrane_node = system.membrane_node
         self.wirings = wirings
-        self.comp_to_node = system.comp_to_node
         synapses = tuple(w.synapse for w in wirings)
         by_name: dict[str, list[Int[Array, " k"]]] = {}
         for rec in recordings:
@@ -92,7 +92,7 @@ class Recorder:
                 size = wirings[group].post_node.shape[0]
                 rows[name] = [offset + i for i in parts]
             elif name.startswith("i_"):  # a channel current, computed where recorded
-                at = jnp.concatenate(parts)
+                at = system.comp_membrane[jnp.concatenate(parts)]
                 size = at.shape[0]
                 starts = offset + np.cumsum([0, *(i.shape[0] for i in parts)])[:-1]
                 rows[name] = [
@@ -101,9 +101,9 @@ class Recorder:
             elif name == "v":  # the voltage, on every node
                 size = system.node_comp.shape[0]
                 rows[name] = [offset + system.comp_to_node[i] for i in parts]
-            else:  # a channel state, on every compartment
+            else:  # a channel state, on every compartment in membrane order
                 size = system.comp_to_node.shape[0]
-                rows[name] = [offset + i for i in parts]
+                rows[name] = [offset + system.comp_membrane[i] for i in parts]
             self.sources.append((name, group, at))
             offset += size
         taken = {name: iter(r) for name, r in rows.items()}
@@ -132,4 +132,4 @@ class Recorder:
         own = (f"{ch.name}_{n}" for n in ch.state_names)
         local = {key: states[key][at] for key in own}
         st = mechanism_states(ch, local, {q: ions[q][at] for q in ch.ion_reads})
-        return jnp.where(m.masks[k][at], ch.current(st, v[self.comp_to_node[at]]), 0.0)
+        return jnp.where(m.masks[k][at], ch.current(st, v[self.membrane_node[at]]), 0.0)

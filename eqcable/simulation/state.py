@@ -8,10 +8,10 @@ from ..channels.base import AbstractChannel
 
 
 class State(eqx.Module):
-    """The simulation state after a step: per node of the tree, per compartment, or per
-    connection.
+    """The simulation state after a step: per node of the tree, per compartment (in the
+    membrane order of `eqcable.simulation.system.System`), or per connection.
 
-    - `v`: membrane voltage (mV), per node (compartments and branch points).
+    - `v`: membrane voltage (mV), per node (compartments, branch points and padding).
     - `channels`: channel states, ``"<Channel>_<state>"`` → per-compartment values.
     - `ions`: ion quantities per compartment, by name (e.g. ``"ina"``, mA/cm²): the ion currents
       that channels write (`AbstractChannel.ion_writes`), summed per ion, and that

@@ -92,14 +92,13 @@ def membrane_step(
     **Returns:** the new ``(v, states, ions, syn)``.
     """
     syn, i_syn, g_syn = synaptic_currents(wirings, syn, sigs, v, scheme.dt)
-    # Channels are evaluated on the compartments only, as their parameters and states
-    # are stored: evaluated on every node, the gate updates of a cell with more than ~710
-    # nodes crossed XLA-CPU's threshold for splitting an operation across threads, which
-    # made L5PC's forward 2x slower on two cores (benchmarks/README.md). Branch-point nodes
-    # (no membrane) get none of their current.
-    i_mem, g_mem, written = membrane_currents(membrane, states, ions, v[system.comp_to_node])
-    g_node = jnp.where(system.is_comp, system.to_absolute * g_mem[system.node_comp], 0.0)
-    i_node = jnp.where(system.is_comp, system.to_absolute * i_mem[system.node_comp], 0.0)
+    # Channels are evaluated on the compartments only, in membrane order (`System`):
+    # evaluated on every node, the padding and branch-point nodes made L5PC's gradient
+    # 1.3x slower (24% more nodes than compartments); unsorted, the moves between
+    # compartments and nodes read memory out of order (`benchmarks/README.md`).
+    i_mem, g_mem, written = membrane_currents(membrane, states, ions, v[system.membrane_node])
+    g_node = jnp.where(system.is_comp, system.to_absolute * g_mem[system.node_membrane], 0.0)
+    i_node = jnp.where(system.is_comp, system.to_absolute * i_mem[system.node_membrane], 0.0)
     v = voltage_step(
         v,
         system.capacitance,
@@ -114,5 +113,5 @@ def membrane_step(
         system.tree,
     )
     ions = {**ions, **written}
-    states = advance_channels(membrane, states, ions, v[system.comp_to_node], scheme.dt)
+    states = advance_channels(membrane, states, ions, v[system.membrane_node], scheme.dt)
     return v, states, ions, syn

@@ -8,8 +8,9 @@ per node, in absolute units: capacitance in nF, conductances in µS, with
 import math
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Bool, Float, Int, Shaped
+from jaxtyping import Array, Bool, Float, Int, PyTree, Shaped
 
 from ..solvers.stepping import axial_diagonal
 from ..solvers.tree_solve import TreeSchedule
@@ -29,6 +30,12 @@ class System(eqx.Module):
     - `node_comp`: the compartment each node reads its values from (branch points copy
       compartment 0); `is_comp`: whether a node is a compartment.
     - `comp_to_node`: the node of each compartment; `tree`: the tree schedule.
+    - The time loop keeps the membrane (channel parameters, masks, states, ions) per
+      compartment, in *membrane order*: sorted by node, so that moving values between
+      membrane and nodes at every step reads memory in order. `membrane_comp`: the
+      compartment of each membrane entry; `membrane_node`: its node (increasing);
+      `comp_membrane`: the entry of each compartment; `node_membrane`: the entry each node
+      reads (0 where there is no compartment).
     """
 
     capacitance: Float[Array, " nnodes"]
@@ -39,10 +46,25 @@ class System(eqx.Module):
     is_comp: Bool[Array, " nnodes"]
     comp_to_node: Int[Array, " ncomp"]
     tree: TreeSchedule
+    membrane_comp: Int[Array, " ncomp"]
+    membrane_node: Int[Array, " ncomp"]
+    comp_membrane: Int[Array, " ncomp"]
+    node_membrane: Int[Array, " nnodes"]
 
     def nodes(self, x: Shaped[Array, " ncomp"]) -> Shaped[Array, " nnodes"]:
         """A per-compartment array as a per-node one (branch points copy compartment 0)."""
         return x[self.node_comp]
+
+    def to_membrane(self, tree: PyTree) -> PyTree:
+        """`tree` with every per-compartment array leaf (leading axis of size ``ncomp``)
+        in membrane order; other leaves (scalars) as they are."""
+        ncomp = self.comp_to_node.shape[0]
+
+        def leaf(x):
+            per_comp = eqx.is_array(x) and x.ndim > 0 and x.shape[0] == ncomp
+            return x[self.membrane_comp] if per_comp else x
+
+        return jax.tree.map(leaf, tree)
 
 
 def electrical_system(model: AbstractModel) -> System:
@@ -67,6 +89,10 @@ def electrical_system(model: AbstractModel) -> System:
     g_axial = jnp.where(has_parent, 1.0 / jnp.where(has_parent, own + parent_side, 1.0), 0.0)
     has_edge = jnp.zeros(is_comp.shape, bool).at[s.tree.all_children].set(True)
     padding = ~is_comp & ~has_edge.at[s.tree.all_parents].set(True)
+    membrane_comp = jnp.argsort(s.comp_to_node)
+    comp_membrane = (
+        jnp.zeros_like(membrane_comp).at[membrane_comp].set(jnp.arange(membrane_comp.shape[0]))
+    )
     return System(
         capacitance=jnp.where(padding, 1.0, 1e-5 * model.capacitance[n2c] * area),
         to_absolute=1e-2 * area,
@@ -76,4 +102,8 @@ def electrical_system(model: AbstractModel) -> System:
         is_comp=is_comp,
         comp_to_node=s.comp_to_node,
         tree=s.tree,
+        membrane_comp=membrane_comp,
+        membrane_node=s.comp_to_node[membrane_comp],
+        comp_membrane=comp_membrane,
+        node_membrane=jnp.where(is_comp, comp_membrane[n2c], 0),
     )

@@ -4,8 +4,8 @@
 nodes. Here the tree is cut into *runs* (unbranched paths of at most ``W`` nodes) and
 *separators* (roots, branch points, and every ``(W + 1)``-th node of long stretches), and
 the nodes are stored in the run layout (`eqcable.morphology.layout`): the runs are the first
-``W R`` entries of every per-node array, read as an ``(R, W)`` array (a run per row) by a
-reshape, with no gathering.
+``W R`` entries of every per-node array, read as a ``(W, R)`` array (a run per column, the
+``k``-th nodes of all runs in row ``k``) by a reshape, with no gathering.
 
 1. Every run is eliminated from its bottom up, all runs at once (``W`` vectorised steps).
    Eliminating a run couples its top and bottom separators directly (the "spike" of
@@ -33,19 +33,19 @@ from .tree_solve import (
 
 
 def _split(x, schedule: TreeSchedule):
-    """A per-node array as its runs ``(R, W)`` and its separators ``(S,)``."""
+    """A per-node array as its runs ``(W, R)`` and its separators ``(S,)``."""
     width, nruns = schedule.run_last.shape
-    return x[: width * nruns].reshape(nruns, width), x[width * nruns :]
+    return x[: width * nruns].reshape(width, nruns), x[width * nruns :]
 
 
 def _sweep(body, carry, xs, reverse=False):
-    """`lax.scan(body, carry, xs, reverse)` unrolled over the columns of ``(R, W)`` arrays:
-    the outputs are ``(R, W)`` too."""
-    width = xs[0].shape[1]
+    """`lax.scan(body, carry, xs, reverse)` unrolled over the rows of ``(W, R)`` arrays:
+    the outputs are ``(W, R)`` too."""
+    width = xs[0].shape[0]
     ys = [None] * width
     for k in reversed(range(width)) if reverse else range(width):
-        carry, ys[k] = body(carry, tuple(x[:, k] for x in xs))
-    return carry, jax.tree.map(lambda *cols: jnp.stack(cols, axis=1), *ys)
+        carry, ys[k] = body(carry, tuple(x[k] for x in xs))
+    return carry, jax.tree.map(lambda *rows: jnp.stack(rows), *ys)
 
 
 def _reduced_order(schedule: TreeSchedule):
@@ -70,7 +70,7 @@ class PartitionedSolve(AbstractTreeSolver):
         u = jnp.where(schedule.parent < 0, 0.0, u)
         u_runs, u_sep = _split(u, schedule)
         below = jnp.where(schedule.run_has_bottom, u_sep[schedule.run_bottom], 0.0)
-        return u_runs, jnp.where(schedule.run_last.T, below[:, None], 0.0), u_sep
+        return u_runs, jnp.where(schedule.run_last, below, 0.0), u_sep
 
     def eliminate(self, d, u, b, schedule):
         u_runs, q_runs, u_sep = self._runs_couplings(u, schedule)
@@ -85,7 +85,7 @@ class PartitionedSolve(AbstractTreeSolver):
                 f, g = uk / dk, ck / dk
                 return (-f * uk, -f * bk, -f * ck, dq - g * ck, bq - g * bk), (dk, bk, ck)
 
-            zero = jnp.zeros(d_runs.shape[0], d.dtype)
+            zero = jnp.zeros(d_runs.shape[1], d.dtype)
             (to_top_d, to_top_b, spike, to_bottom_d, to_bottom_b), (dr, br, cr) = _sweep(
                 body, (zero,) * 5, (d_runs, b_runs, u_runs, q_runs), reverse=True
             )
@@ -111,7 +111,7 @@ class PartitionedSolve(AbstractTreeSolver):
                 bk = bk + bb
                 return (-uk / dk * bk, bq - ck / dk * bk), bk
 
-            zero = jnp.zeros(b_runs.shape[0], b.dtype)
+            zero = jnp.zeros(b_runs.shape[1], b.dtype)
             (to_top, to_bottom), b_runs = _sweep(
                 body, (zero, zero), (dr, b_runs, u_runs, cr), reverse=True
             )

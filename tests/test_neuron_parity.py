@@ -6,7 +6,7 @@ IClamp timing is NEURON's; so any difference above round-off is a modelling bug.
 
 import numpy as np
 import pytest
-from helpers import eqcable_run, neuron_run, run_neuron_segments
+from helpers import eqcable_run, neuron_build, neuron_run, run_neuron_segments
 
 import eqcable as ec
 
@@ -199,3 +199,57 @@ def test_branches_from_3d_points(secondorder):
     print(f"max |ΔV| = {err:.3g} mV")
     assert err <= TOL
     assert ours.max() > 20.0
+
+
+@pytest.mark.parametrize("solver", [None, ec.SequentialSolve()])
+def test_per_compartment_channel_parameters_on_a_branched_cell(solver):
+    # Channel parameters differ in every compartment, and a second channel sits on one
+    # branch only: the simulation keeps them in its own compartment order (runs, branch
+    # points, separators), so any mix-up of compartments would change the traces.
+    ncomps, parents, parent_x = [5, 9, 3, 12, 4], [-1, 0, 0, 1, 3], [1.0, 1.0, 0.5, 0.3, 1.0]
+    branches = [
+        ec.Branch(ec.Compartment(radius=0.5 + 0.25 * i, length=12.0 + 3 * i), ncomp=n)
+        for i, n in enumerate(ncomps)
+    ]
+    cell = ec.Cell(branches, parents=parents, parent_x=parent_x).insert(ec.HH())
+    rng = np.random.default_rng(7)
+    n = sum(ncomps)
+    cell = cell.set("HH_gNa", rng.uniform(0.08, 0.16, n)).set("HH_gK", rng.uniform(0.02, 0.05, n))
+    cell = cell.set("HH_eLeak", rng.uniform(-60.0, -50.0, n))
+    cell = cell.branch(2).insert(ec.Leak(gLeak=2e-4, eLeak=-70.0))
+    v = _compare(
+        cell,
+        t_max=12.0,
+        dt=0.025,
+        record=list(range(n)),
+        iclamps=[(20, 1.0, 3.0, 0.3)],
+        solver=solver,
+    )
+    assert v.max() > 20.0
+    # The gates, recorded where they are stored out of order, equal NEURON's too.
+    sites = [0, 7, 16, 29, 32]
+    ours = cell.comp(20).stimulate(ec.step_current(1.0, 3.0, 0.3, dt=0.025, t_max=12.0))
+    for c in sites:
+        ours = ours.comp(c).record("HH_m", "HH_n")
+    ours = np.asarray(ours.integrate(t_max=12.0, dt=0.025, solver=solver))
+    ref = _neuron_gates(cell, sites, iclamp=(20, 1.0, 3.0, 0.3), t_max=12.0, dt=0.025)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-9)
+
+
+def _neuron_gates(cell, sites, *, iclamp, t_max, dt):
+    """NEURON's hh ``m`` and ``n`` at `sites`, rows ``m, n`` per site (tables off)."""
+    from neuron import h
+
+    sections, segments = neuron_build(cell)
+    h.celsius, h.dt, h.secondorder, h.usetable_hh = float(np.asarray(cell.celsius)), dt, 0, 0
+    stim = h.IClamp(segments[iclamp[0]])
+    stim.delay, stim.dur, stim.amp = iclamp[1:]
+    vecs = []
+    for c in sites:
+        vecs += [h.Vector().record(segments[c].hh._ref_m), h.Vector().record(segments[c].hh._ref_n)]
+    h.finitialize(float(np.asarray(cell.v)[0]))
+    for _ in range(round(t_max / dt)):
+        h.fadvance()
+    out = np.array([np.asarray(vec) for vec in vecs])
+    del stim, vecs, segments, sections
+    return out

@@ -4,8 +4,12 @@ import importlib.metadata
 
 from .channels import (
     HH as HH,
+    NEURON_IONS as NEURON_IONS,
     AbstractChannel as AbstractChannel,
+    Ion as Ion,
     Leak as Leak,
+    ghk as ghk,
+    nernst as nernst,
     parameter as parameter,
 )
 from .fitting import (

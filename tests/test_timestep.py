@@ -170,3 +170,13 @@ def test_traced_models_are_not_checked():
         jax.vmap(lambda c: check_time_step(_hh().set("celsius", c), 5.0, None))(
             jnp.array([6.3, 20.0])
         )
+
+
+def test_concrete_models_are_checked_inside_someones_jit_or_vmap():
+    # The model is concrete (closed over) while the caller traces something else: the
+    # check still runs, from its own compiled probe.
+    model = _hh()
+    with pytest.warns(TimeStepWarning, match="fastest time constant"):
+        jax.jit(lambda x: (check_time_step(model, 5.0, None), x)[1])(1.0)
+    with pytest.warns(TimeStepWarning, match="fastest time constant"):
+        jax.vmap(lambda x: (check_time_step(model, 5.0, None), x)[1])(jnp.ones(2))

@@ -89,10 +89,9 @@ def electrical_system(model: AbstractModel) -> System:
     g_axial = jnp.where(has_parent, 1.0 / jnp.where(has_parent, own + parent_side, 1.0), 0.0)
     has_edge = jnp.zeros(is_comp.shape, bool).at[s.tree.all_children].set(True)
     padding = ~is_comp & ~has_edge.at[s.tree.all_parents].set(True)
-    membrane_comp = jnp.argsort(s.comp_to_node)
-    comp_membrane = (
-        jnp.zeros_like(membrane_comp).at[membrane_comp].set(jnp.arange(membrane_comp.shape[0]))
-    )
+    # Membrane order: the compartments in the order of their nodes.
+    node_membrane = jnp.where(is_comp, jnp.cumsum(is_comp) - 1, 0)
+    membrane_node = jnp.nonzero(is_comp, size=s.comp_to_node.shape[0])[0]
     return System(
         capacitance=jnp.where(padding, 1.0, 1e-5 * model.capacitance[n2c] * area),
         to_absolute=1e-2 * area,
@@ -102,8 +101,8 @@ def electrical_system(model: AbstractModel) -> System:
         is_comp=is_comp,
         comp_to_node=s.comp_to_node,
         tree=s.tree,
-        membrane_comp=membrane_comp,
-        membrane_node=s.comp_to_node[membrane_comp],
-        comp_membrane=comp_membrane,
-        node_membrane=jnp.where(is_comp, comp_membrane[n2c], 0),
+        membrane_comp=n2c[membrane_node],
+        membrane_node=membrane_node,
+        comp_membrane=node_membrane[s.comp_to_node],
+        node_membrane=node_membrane,
     )

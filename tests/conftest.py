@@ -1,3 +1,8 @@
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import jax
 import pytest
 
@@ -22,3 +27,28 @@ def _release_compiled_programs():
     usage = mapping_usage()
     if usage is not None and usage[0] > usage[1] // 2:
         jax.clear_caches()
+
+
+MOD_FILES = Path(__file__).parent / "mod"
+
+
+@pytest.fixture(scope="session")
+def bbp_mechanisms(tmp_path_factory):
+    """The catalogue's NMODL files (`tests/mod`) compiled with NEURON's ``nrnivmodl`` into
+    a temporary folder and loaded into NEURON, once per test run."""
+    from neuron import h
+
+    if hasattr(h, "NaTs2_t"):  # loaded already (e.g. by another fixture instance)
+        return
+    nrnivmodl = shutil.which("nrnivmodl") or str(Path(sys.executable).parent / "nrnivmodl")
+    build = tmp_path_factory.mktemp("mod")
+    for f in MOD_FILES.glob("*.mod"):
+        shutil.copy(f, build)
+    result = subprocess.run([nrnivmodl, "."], cwd=build, capture_output=True, text=True)
+    library = next(build.glob("*/libnrnmech.so"), None) or next(build.glob("*/*.dylib"), None)
+    if result.returncode != 0 or library is None:
+        pytest.fail(
+            "nrnivmodl could not compile tests/mod (it needs a C compiler, e.g. gcc or "
+            f"clang):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
+    h.nrn_load_dll(str(library))

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 
 import eqcable as ec
+from eqcable.simulation.ions import ion_parameter_names
 
 MORPHOLOGIES = Path(__file__).parent / "data" / "morphologies"
 """The SWC files the tests read (copies kept in the repository)."""
@@ -53,8 +54,10 @@ def neuron_build(module: ec.AbstractModule):
 
     Every branch becomes a section with ``nseg = ncomp`` (NEURON needs equal compartment
     lengths and one axial resistivity per section), every compartment's radius and
-    capacitance become its segment's ``diam`` and ``cm``; channels become ``hh``/``pas``
-    with the same parameters. Root branches (several in a network) are separate trees.
+    capacitance become its segment's ``diam`` and ``cm``; channels become ``hh``/``pas``,
+    or the catalogue's mechanism of the same name (`tests/mod`, loaded by the
+    ``bbp_mechanisms`` fixture), with the same parameters, and the ion quantities are
+    set per segment. Root branches (several in a network) are separate trees.
     """
     from neuron import h
 
@@ -72,16 +75,22 @@ def neuron_build(module: ec.AbstractModule):
         sec.nseg = int(n)
         sec.L = float(length[comps].sum())
         sec.Ra = float(ra[comps[0]])
+        inserted = []
         for k, ch in enumerate(module.channels):
             mask = np.asarray(module.channel_masks[k])[comps]
             if not mask.any():
                 continue
             assert mask.all(), "NEURON helper inserts channels per section"
-            sec.insert({"HH": "hh", "Leak": "pas"}[ch.name])
+            sec.insert({"HH": "hh", "Leak": "pas"}.get(ch.name, ch.name))
+            inserted.append(ch)
+        # The ion quantities of the species the section's mechanisms use.
+        ions = [q for q in ion_parameter_names(inserted) if q in module.ions]
         for j, seg in enumerate(sec):
             c = comps[j]
             seg.diam = float(2 * radius[c])
             seg.cm = float(cm[c])
+            for q in ions:
+                setattr(seg, q, float(np.asarray(module.ions[q])[c]))
             for k, ch in enumerate(module.channels):
                 if not np.asarray(module.channel_masks[k])[c]:
                     continue
@@ -89,14 +98,24 @@ def neuron_build(module: ec.AbstractModule):
                 if ch.name == "HH":
                     seg.hh.gnabar, seg.hh.gkbar, seg.hh.gl = p["gNa"], p["gK"], p["gLeak"]
                     seg.hh.el = p["eLeak"]
-                    seg.ena, seg.ek = p["eNa"], p["eK"]
                 elif ch.name == "Leak":
                     seg.pas.g, seg.pas.e = p["gLeak"], p["eLeak"]
+                else:  # the catalogue: NEURON's names (tests/mod)
+                    for name, value in p.items():
+                        setattr(getattr(seg, ch.name), name, value)
             segments.append(seg)
         sections.append(sec)
     for b, (p, x) in enumerate(zip(module.branch_parents, module.branch_parent_x, strict=True)):
         if p >= 0:
             sections[b].connect(sections[p](x), 0)
+    # Written concentrations start at NEURON's global initial values (`cinit`): the
+    # model's, which must then be one value.
+    for ch in module.channels:
+        for q in ch.ion_writes:
+            if q in module.ions:
+                values = np.unique(np.asarray(module.ions[q]))
+                assert values.size == 1, f"NEURON starts {q} at one value"
+                setattr(h, f"{q}0_{q[:-1]}_ion", float(values[0]))  # e.g. cai0_ca_ion
 
     return sections, segments
 
@@ -105,7 +124,8 @@ def run_neuron_segments(
     segments, *, t_max, dt, record_comps, iclamps=(), v_init=-65.0, secondorder=0, celsius=6.3
 ):
     """Run NEURON (already built) with IClamps ``(comp, delay, dur, amp)`` on `segments`
-    and return v at `record_comps`, ``(nrec, nsteps + 1)``; hh rate tables off."""
+    and return v at `record_comps` (or, for an entry ``(comp, name)``, NEURON's `name`
+    there), ``(nrec, nsteps + 1)``; hh rate tables off."""
     from neuron import h
 
     h.celsius, h.dt, h.secondorder = celsius, dt, secondorder
@@ -115,7 +135,9 @@ def run_neuron_segments(
         stim = h.IClamp(segments[comp])
         stim.delay, stim.dur, stim.amp = delay, dur, amp
         clamps.append(stim)
-    vecs = [h.Vector().record(segments[c]._ref_v) for c in record_comps]
+    # An int records v there; a pair (comp, name) records NEURON's `name` (e.g. "cai").
+    sites = [(c, "v") if isinstance(c, (int, np.integer)) else c for c in record_comps]
+    vecs = [h.Vector().record(getattr(segments[c], f"_ref_{name}")) for c, name in sites]
     h.finitialize(v_init)
     for _ in range(int(round(t_max / dt))):
         h.fadvance()

@@ -28,7 +28,7 @@ def _classes() -> list[type]:
 
 CLASSES = _classes()
 # Documented defaults that a subclass may replace (say so in the method's docstring).
-DEFAULTS = {("AbstractSynapse", "linearise")}
+DEFAULTS = {("AbstractSynapse", "linearise"), ("AbstractChannel", "ion_currents")}
 ABSTRACT = [c for c in CLASSES if c.__name__.startswith("Abstract")]
 
 

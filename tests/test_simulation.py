@@ -37,7 +37,7 @@ class CaSensor(ec.AbstractChannel):
     state_names: ClassVar = ("seen",)
     ion_reads: ClassVar = ("ica",)
 
-    def steady_state(self, v, celsius):
+    def steady_state(self, v, celsius, ions):
         return {"seen": jnp.zeros_like(v)}
 
     def step(self, states, v, dt, celsius):
@@ -62,10 +62,25 @@ def test_mechanisms_read_the_ion_currents_others_write():
     assert np.ptp(seen[1:]) > 1e-6  # the stimulus moves it
 
 
-def test_reading_an_ion_quantity_nobody_provides_is_refused():
-    cell = _cell().insert(CaSensor()).comp(0).record()
-    with pytest.raises(ValueError, match="CaSensor reads the ion quantities \\['ica'\\]"):
-        cell.integrate(t_max=T_MAX, dt=DT)
+def test_an_ion_current_nobody_carries_is_zero():
+    # As in NEURON: a species' current is the sum of what the mechanisms carrying it write.
+    cell = _cell().insert(CaSensor()).comp(1).record("CaSensor_seen")
+    seen = np.asarray(cell.integrate(t_max=T_MAX, dt=DT))
+    assert np.all(seen == 0.0)
+
+
+def test_unknown_ion_quantities_are_refused_when_the_mechanism_is_built():
+    class Odd(CaSensor):
+        ion_reads: ClassVar = ("ixyz",)
+
+    with pytest.raises(ValueError, match="Odd names the ion quantity 'ixyz', which belongs"):
+        Odd()
+
+    class WritesReversal(CaSensor):
+        ion_writes: ClassVar = ("eca",)
+
+    with pytest.raises(ValueError, match="WritesReversal writes 'eca': a reversal potential"):
+        WritesReversal()
 
 
 def test_recordings_come_back_in_the_order_they_were_made():

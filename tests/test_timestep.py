@@ -67,7 +67,7 @@ class CaBuffer(ec.AbstractChannel):
     state_names: ClassVar = ("c", "seen")
     ion_reads: ClassVar = ("ica",)
 
-    def steady_state(self, v, celsius):
+    def steady_state(self, v, celsius, ions):
         return {"c": jnp.zeros_like(v), "seen": jnp.zeros_like(v)}
 
     def step(self, states, v, dt, celsius):

@@ -39,7 +39,9 @@ def _run(cell, t_max=T_MAX):
         (lambda: ec.Compartment(axial_resistivity=-35.4), r"axial_resistivity = -35.4"),
         (lambda: ec.Exp2Syn(tau2=0.0), r"Exp2Syn_tau2 = 0 ms .* > 0 ms"),
         (lambda: ec.IonotropicSynapse(gS=-1e-4), r"IonotropicSynapse_gS = -0.0001 µS"),
-        (lambda: _cell().set("HH_eNa", np.nan), r"HH_eNa = nan mV .* must be finite"),
+        (lambda: _cell().set("ena", np.nan), r"ena = nan mV .* must be finite"),
+        (lambda: _cell().set("HH_eNa", 50.0), r"'HH_eNa'. HH reads .* use 'ena'"),
+        (lambda: _cell().insert(ec.SK_E2()).set("cai", 0.0), r"cai = 0 mM .* > 0 mM"),
     ],
 )
 def test_values_out_of_their_declared_range_are_refused(build, match):

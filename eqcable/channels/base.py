@@ -7,6 +7,8 @@ from typing import ClassVar
 import equinox as eqx
 from jaxtyping import Array, ArrayLike, Float
 
+from .ion_use import ion_use, parse, species_table
+from .ions import Ion
 from .parameter import Bounds, check_in_bounds, field_info
 
 
@@ -20,14 +22,20 @@ class AbstractMechanism(eqx.Module):
     """
 
     state_names: eqx.AbstractClassVar[tuple[str, ...]]
-    #: Ion quantities the mechanism reads, per compartment (e.g. ``("ena", "cai")``:
-    #: reversal potentials in mV, concentrations in mM). The time loop passes them in the
-    #: ``states`` dict of `current` and `step`, under these names, read-only.
+    #: Ion quantities the mechanism reads, per compartment, by NEURON's names (e.g.
+    #: ``("ena",)``, ``("cai",)``, ``("ica",)``: reversal potentials in mV, concentrations
+    #: in mM, a species' total current in mA/cm²; see `eqcable.channels.ion_use`). They
+    #: arrive in the ``states`` dict of `current` and `step` (and in the `ions` argument of
+    #: `steady_state`), under these names, read-only.
     ion_reads: ClassVar[tuple[str, ...]] = ()
-    #: Ion currents the mechanism writes (e.g. ``("ina",)``): its whole `current`
-    #: (mA/cm², outward positive) is carried by that ion. The time loop sums them per
-    #: ion, for mechanisms that integrate concentrations.
+    #: Ion quantities the mechanism writes: the ion currents it carries (e.g. ``("ina",)``:
+    #: its whole `current`, or with several, the split `ion_currents` gives), summed per
+    #: species; or the concentrations it integrates (e.g. ``("cai",)``: `step` returns
+    #: their new values, under these names, besides its own states).
     ion_writes: ClassVar[tuple[str, ...]] = ()
+    #: Ion species beyond NEURON's ``na``, ``k`` and ``ca`` that the mechanism uses, by name
+    #: (e.g. ``{"x": ec.Ion(valence=1, ci=1.0, co=1.0, e=0.0)}``).
+    ion_species: ClassVar[dict[str, Ion]] = {}
     #: Units of states that have one (e.g. ``{"A": "µS"}``); others are dimensionless
     #: (``"1"``). Used to label recordings.
     state_units: ClassVar[dict[str, str]] = {}
@@ -53,6 +61,7 @@ class AbstractMechanism(eqx.Module):
         check_in_bounds(label or f"{self.name}_{name}", value, bounds, unit)
 
     def __check_init__(self):
+        ion_use(self, species_table([self]))
         for p in self.param_names():
             self.check_param(p, getattr(self, p))
 
@@ -70,17 +79,19 @@ class AbstractChannel(AbstractMechanism):
     an array with one value per compartment, addressed as ``"<Name>_<field>"`` (e.g.
     ``"HH_gNa"``); states likewise (``"HH_m"``). ``Name`` is the class name.
 
-    Subclass it and implement three methods; for example a potassium channel:
+    Subclass it and implement three methods; for example a potassium channel, which reads
+    the potassium reversal potential ``ek`` and carries the potassium current ``ik``:
 
     !!! example
 
         ```python
         class Kdr(ec.AbstractChannel):
             gK: float = 0.036   # S/cm²
-            eK: float = -77.0   # mV
             state_names = ("n",)
+            ion_reads = ("ek",)
+            ion_writes = ("ik",)
 
-            def steady_state(self, v, celsius):
+            def steady_state(self, v, celsius, ions):
                 a, b = alpha_n(v), beta_n(v)
                 return {"n": a / (a + b)}
 
@@ -89,13 +100,26 @@ class AbstractChannel(AbstractMechanism):
                 return {"n": ec.exponential_euler(states["n"], a / (a + b), 1 / (a + b), dt)}
 
             def current(self, states, v):
-                return self.gK * states["n"] ** 4 * (v - self.eK)
+                return self.gK * states["n"] ** 4 * (v - states["ek"])
         ```
+
+    **Ions.** A channel that reads ion quantities (`ion_reads`) gets them in the
+    ``states`` of `current` and `step`, and as a third argument ``ions`` of
+    `steady_state`; one that reads none has ``steady_state(v, celsius)``. A channel that
+    writes one ion current carries all its `current` in it; one that writes several
+    implements `ion_currents`. A concentration mechanism (``ion_writes = ("cai",)``)
+    returns the concentration's new value from `step`; its `current` is usually zero.
+    In a step, concentration mechanisms advance first (in the order they were inserted),
+    then the other channels' states, which read the new concentrations: NEURON's order
+    when the concentration mechanism's NMODL file is registered first.
     """
 
     @abc.abstractmethod
     def steady_state(self, v: Float[Array, "*c"], celsius: ArrayLike) -> dict[str, Array]:
-        """Steady-state value of every gating state at voltage `v` (mV), °C `celsius`."""
+        """Steady-state value of every gating state at voltage `v` (mV), °C `celsius`
+        (and, for a channel with `ion_reads`, the ion quantities ``ions`` it reads, by
+        name, as a third argument): where a simulation starts them, as NEURON's
+        ``INITIAL`` block."""
 
     @abc.abstractmethod
     def step(
@@ -106,3 +130,23 @@ class AbstractChannel(AbstractMechanism):
     @abc.abstractmethod
     def current(self, states: dict[str, Array], v: Float[Array, "*c"]) -> Float[Array, "*c"]:
         """Outward membrane current density (mA/cm²) at voltage `v` (mV)."""
+
+    def ion_currents(
+        self, states: dict[str, Array], v: Float[Array, "*c"]
+    ) -> dict[str, Float[Array, "*c"]]:
+        """The ion currents (mA/cm², outward positive) the channel writes, by name.
+
+        By default its whole `current`, carried by the one current in `ion_writes`. A
+        channel that writes several (HH: ``ina`` and ``ik``) overrides this.
+
+        **Raises:** `TypeError` if the channel writes several currents and does not
+        override it.
+        """
+        table = species_table([self])
+        written = [q for q in self.ion_writes if parse(q, table, self.name).kind == "i"]
+        if len(written) > 1:
+            raise TypeError(
+                f"{self.name} writes the ion currents {written}: implement ion_currents() to "
+                "say how its current divides among them."
+            )
+        return {q: self.current(states, v) for q in written}

@@ -38,12 +38,14 @@ from ..modules.cell import Cell, cell_of_sizes
 from ..modules.compartment import Compartment
 from ..modules.network import Network
 from ..modules.parameters import Trainable
-from ..modules.quantities import follow, resolve
+from ..modules.quantities import RENAMED, follow, resolve
+from ..simulation.ions import ion_parameter_names
 from ..simulation.model import Recording, Stimulus
 from ..synapses.base import AbstractSynapse
 from ..synapses.connections import Connections
 from ..synapses.inputs import SpikeTrain
 from .archive import read_archive, write_archive
+from .legacy import hh_after_ion_layer, hh_before_ion_layer
 
 FORMAT = 1
 SPEC = "spec.json"
@@ -151,6 +153,7 @@ def _spec(module: AbstractModule) -> dict:
         "network": network,
         "states": sorted(module.states),
         "explicit_states": sorted(module.explicit_states),
+        "ions": sorted(module.ions),
         "stimuli": [[*s.current.shape, s.dt] for s in module.stimuli],
         "recordings": [[r.name, int(r.indices.shape[0])] for r in module.recordings],
         "trainables": [
@@ -247,8 +250,11 @@ def _tree(spec: dict) -> AbstractModule:
 
 def _trainable(module: AbstractModule, entry: list, index) -> Trainable:
     name, shared, k = entry[:3]
+    # Files before HH read the ion layer name its reversal potentials "HH_eNa", "HH_eK".
+    name = RENAMED.get(name, name)
     # Files before paths were saved name only the quantity: resolve it once, here.
-    keys = entry[3] if len(entry) > 3 else resolve(module, name).path
+    keys = entry[3] if len(entry) > 3 and name not in RENAMED.values() else None
+    keys = resolve(module, name).path if keys is None else keys
     if not all(isinstance(x, (str, int)) for x in keys):
         raise ModelFileError(f"trainable {name!r} has a malformed path {keys!r}.")
     follow(module, tuple(keys))  # the path must exist in the model
@@ -268,6 +274,8 @@ def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
     zeros = lambda *shape: jnp.zeros(shape, dtype)  # noqa: E731
     index = lambda k: jnp.zeros((k,), jnp.int64 if jax.config.jax_enable_x64 else jnp.int32)  # noqa: E731
     channels = [_template(e, AbstractChannel, ncomp, dtype, path, known) for e in spec["channels"]]
+    # Files before the ion layer hold none: their mechanisms' species, at the defaults.
+    ions = spec.get("ions", ion_parameter_names(channels))
     module = eqx.tree_at(
         lambda m: (
             m.celsius,
@@ -275,6 +283,7 @@ def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
             m.channel_masks,
             m.states,
             m.explicit_states,
+            m.ions,
             m.stimuli,
             m.recordings,
         ),
@@ -285,6 +294,7 @@ def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
             tuple(jnp.zeros((ncomp,), bool) for _ in channels),
             {name: zeros(ncomp) for name in spec["states"]},
             {name: jnp.zeros((ncomp,), bool) for name in spec.get("explicit_states", [])},
+            {name: zeros(ncomp) for name in ions},
             tuple(_stimulus(e, index, zeros) for e in spec["stimuli"]),
             tuple(Recording(name=name, indices=index(k)) for name, k in spec["recordings"]),
         ),
@@ -355,7 +365,10 @@ def load(path: str | os.PathLike, classes: Iterable[type] = ()) -> AbstractModul
         )
     skeleton = _skeleton(spec, path, known)
     try:
-        module = _deserialise(leaves, skeleton)
+        if "ions" in spec:
+            module = _deserialise(leaves, skeleton)
+        else:
+            module = hh_after_ion_layer(_deserialise(leaves, hh_before_ion_layer(skeleton)))
     except ModelFileError:
         raise
     except Exception as e:  # a spec that does not describe these arrays

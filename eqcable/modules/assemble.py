@@ -9,6 +9,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..channels.ion_use import parse, species_table
+from ..simulation.ions import ion_parameter_names
 from ..simulation.model import CellStructure
 from .arrays import check_value, concatenate, float_dtype, full, is_concrete, to_device
 from .quantities import GEOMETRY, SHAPE
@@ -35,6 +37,7 @@ class Fields(NamedTuple):
     channel_masks: tuple
     states: dict
     explicit_states: dict
+    ions: dict
     stimuli: tuple
     recordings: tuple
     trainables: tuple
@@ -84,6 +87,7 @@ def _from_arrays(
         channel_masks=(),
         states={},
         explicit_states={},
+        ions={},
         stimuli=(),
         recordings=(),
         trainables=(),
@@ -96,6 +100,23 @@ def _tile(x, count: int):
     if not is_concrete(x):
         return jnp.tile(x, count)
     return to_device(np.tile(np.asarray(x), count))
+
+
+def _ions(runs, channels) -> dict:
+    """The ion quantities of the concatenated parts: each part's values where it has
+    them, the species' defaults where it has not."""
+    table = species_table(channels)
+    out = {}
+    for name in ion_parameter_names(channels):
+        q = parse(name, table, "Module")
+        default = getattr(table[q.species], q.kind)
+        out[name] = concatenate(
+            [
+                _tile(p.ions[name], c) if name in p.ions else full(p.ncomp * c, default)
+                for p, c in runs
+            ]
+        )
+    return out
 
 
 def from_parts(
@@ -170,6 +191,7 @@ def from_parts(
         channel_masks=tuple(masks),
         states=states,
         explicit_states=explicit,
+        ions=_ions(runs, tuple(templates.values())),
         stimuli=tuple(stimuli),
         recordings=tuple(recordings),
         trainables=tuple(trainables),

@@ -13,6 +13,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 from ..channels.base import AbstractChannel
+from ..simulation.ions import initial_ion_values
 from ..simulation.model import AbstractModel
 from ..simulation.recording import recordable_names
 from ..simulation.state import initial_channel_states
@@ -24,8 +25,11 @@ from .recording_info import RecordingInfo, recording_info
 from .run import integrate
 from .selection import Index, View
 
-# Jitted (once per channel set and size) rather than run op by op.
-_initial_states = eqx.filter_jit(initial_channel_states)
+
+@eqx.filter_jit  # once per channel set and size, rather than op by op
+def _initial_states(channels, masks, states, explicit, v, celsius, ions):
+    values = initial_ion_values(channels, masks, ions, celsius)
+    return initial_channel_states(channels, states, explicit, v, celsius, values)
 
 
 class AbstractModule(AbstractModel):
@@ -97,7 +101,13 @@ class AbstractModule(AbstractModel):
         if not self.states:
             return {}
         return _initial_states(
-            self.channels, self.states, self.explicit_states, self.v, self.celsius
+            self.channels,
+            self.channel_masks,
+            self.states,
+            self.explicit_states,
+            self.v,
+            self.celsius,
+            self.ions,
         )
 
     @property

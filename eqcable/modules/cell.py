@@ -54,6 +54,7 @@ class Cell(AbstractModule):
     channel_masks: tuple[Bool[Array, " ncomp"], ...]
     states: dict[str, Float[Array, " ncomp"]]
     explicit_states: dict[str, Bool[Array, " ncomp"]]
+    ions: dict[str, Float[Array, " ncomp"]]
     stimuli: tuple[Stimulus, ...]
     recordings: tuple[Recording, ...]
     trainables: tuple[Trainable, ...]
@@ -98,6 +99,7 @@ class Cell(AbstractModule):
             self.channel_masks,
             self.states,
             self.explicit_states,
+            self.ions,
             self.stimuli,
             self.recordings,
             self.trainables,

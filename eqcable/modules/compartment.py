@@ -46,6 +46,7 @@ class Compartment(AbstractModule):
     channel_masks: tuple[Bool[Array, " ncomp"], ...]
     states: dict[str, Float[Array, " ncomp"]]
     explicit_states: dict[str, Bool[Array, " ncomp"]]
+    ions: dict[str, Float[Array, " ncomp"]]
     stimuli: tuple[Stimulus, ...]
     recordings: tuple[Recording, ...]
     trainables: tuple[Trainable, ...]
@@ -86,6 +87,7 @@ class Compartment(AbstractModule):
             self.channel_masks,
             self.states,
             self.explicit_states,
+            self.ions,
             self.stimuli,
             self.recordings,
             self.trainables,

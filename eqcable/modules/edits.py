@@ -11,6 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..channels.base import AbstractChannel
+from ..channels.ion_use import parse, species_table
+from ..simulation.ions import ion_parameter_names
 from ..simulation.model import Recording, Stimulus
 from ..simulation.recording import synapse_group
 from ..stimuli import Current
@@ -57,7 +59,7 @@ def insert_channel(module, channel: AbstractChannel, where: np.ndarray | None):
     for p in channel.param_names():
         channel.check_param(p, getattr(channel, p))
     where = np.arange(module.ncomp) if where is None else where
-    module = module
+    module = add_ions(module, channel)
     k = next((i for i, ch in enumerate(module.channels) if ch.name == channel.name), None)
     if k is None:
         broadcast = jax.tree.map(lambda x: full(module.ncomp, x), channel)
@@ -84,6 +86,21 @@ def insert_channel(module, channel: AbstractChannel, where: np.ndarray | None):
         for n in (f"{channel.name}_{s}" for s in channel.state_names)
     }
     return eqx.tree_at(lambda m: m.explicit_states, module, {**module.explicit_states, **explicit})
+
+
+def add_ions(module, channel: AbstractChannel):
+    """`module` with the reversal potential and concentrations of every ion species
+    `channel` uses, at the species' defaults (NEURON's for ``na``, ``k``, ``ca``), for the
+    species it does not hold yet."""
+    table = species_table((*module.channels, channel))
+    new = {}
+    for name in ion_parameter_names((channel,)):
+        if name not in module.ions:
+            q = parse(name, table, channel.name)
+            new[name] = full(module.ncomp, getattr(table[q.species], q.kind))
+    if not new:
+        return module
+    return eqx.tree_at(lambda m: m.ions, module, {**module.ions, **new})
 
 
 def sites(module, call: str, name: str, where: np.ndarray | None) -> np.ndarray:

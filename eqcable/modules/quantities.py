@@ -11,6 +11,7 @@ from typing import NamedTuple
 import equinox as eqx
 from jaxtyping import Array
 
+from ..channels.ion_use import parse, species_table
 from ..channels.parameter import UNBOUNDED, Bounds
 from .arrays import check_value
 
@@ -23,6 +24,8 @@ GEOMETRY = {
     "capacitance": ("µF/cm²", POSITIVE),
     "v": ("mV", UNBOUNDED),
 }
+#: Units and valid ranges of ion quantities (`eqcable.channels.ion_use`), by kind.
+ION_QUANTITIES = {"e": ("mV", UNBOUNDED), "ci": ("mM", POSITIVE), "co": ("mM", POSITIVE)}
 #: The temperature (°C) must lie above absolute zero.
 CELSIUS = ("°C", Bounds.of(gt=-273.15))
 
@@ -33,6 +36,9 @@ CELSIUS = ("°C", Bounds.of(gt=-273.15))
 SHAPE = ("area_scale", "r_proximal_scale", "r_distal_scale")
 
 Path = tuple[str | int, ...]
+
+#: Names of earlier versions, and the quantity that replaced them.
+RENAMED = {"HH_eNa": "ena", "HH_eK": "ek"}
 
 
 class Quantity(NamedTuple):
@@ -84,6 +90,10 @@ def _all(module) -> list[Quantity]:
             for p in ch.param_names()
         ]
     out += [Quantity(s, ("states", s), "compartment") for s in module.states]
+    table = species_table(module.channels)
+    for name in module.ions:
+        kind = parse(name, table, "Module").kind
+        out.append(Quantity(name, ("ions", name), "compartment", *ION_QUANTITIES[kind]))
     for k, c in enumerate(module.connections):
         syn = c.synapse
         for p in syn.param_names():
@@ -119,4 +129,9 @@ def resolve(module, name: str) -> Quantity:
     for q in _all(module):
         if q.name == name:
             return q
-    raise ValueError(f"Unknown quantity {name!r}. Known: {', '.join(quantity_names(module))}.")
+    hint = ""
+    if name in RENAMED:
+        hint = f" HH reads the reversal potentials of the ion species now: use {RENAMED[name]!r}."
+    raise ValueError(
+        f"Unknown quantity {name!r}.{hint} Known: {', '.join(quantity_names(module))}."
+    )

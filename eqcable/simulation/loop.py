@@ -18,10 +18,11 @@ from ..solvers.stepping import AbstractStepper, BackwardEuler
 from ..solvers.tree_solve import AbstractTreeSolver
 from ..stimuli import check_samples, check_time
 from ..synapses.wiring import delay_steps, prepare_synapses
+from .ions import initial_ions, ion_parameter_names, ion_plan, ion_values
 from .model import AbstractModel
 from .recording import Recorder
-from .state import State, initial_channel_states, ions_written
-from .step import Membrane, Scheme, membrane_step, presynaptic
+from .state import State, initial_channel_states
+from .step import Membrane, Scheme, membrane_currents, membrane_step, presynaptic
 from .system import System, electrical_system
 
 # Bytes kept per node and time step by the unsegmented loop's reverse mode (voltage,
@@ -35,7 +36,7 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
     `Scheme` (``None`` for `solver`/`stepper` means the defaults).
 
     **Raises:** `ValueError` if nothing is recorded, for a bad `dt`/`t_max`, a delay that
-    is not a whole number of steps, or an ion quantity no mechanism provides;
+    is not a whole number of steps, or an ion quantity the model lacks;
     `TypeError` for a wrong `solver` or `stepper`.
     """
     nsteps = check_time(dt, t_max)
@@ -65,14 +66,12 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
         check_samples(st.current.shape[1], nsteps, what)
     for group in model.connections:
         delay_steps(group.delay, dt, group.synapse.name)  # whole steps, or a clear error
-    written = ions_written(model.channels)
-    for ch in model.channels:
-        missing = [q for q in ch.ion_reads if q not in written]
-        if missing:
-            raise ValueError(
-                f"{ch.name} reads the ion quantities {missing}, which no mechanism of this "
-                "model provides."
-            )
+    missing = [q for q in ion_parameter_names(model.channels) if q not in model.ions]
+    if missing:
+        raise ValueError(
+            f"The model's mechanisms use the ion quantities {missing}, which it does not "
+            "hold (insert mechanisms with `insert`, which adds them)."
+        )
     return nsteps, Scheme(dt=float(dt), stepper=stepper, solver=solver)
 
 
@@ -132,10 +131,17 @@ def simulate(
     nodes = system.nodes
     # Mechanisms live on compartments only (branch-point and padding nodes carry no
     # membrane), in membrane order (`System`); the voltage is per node.
+    masks = tuple(system.to_membrane(mask) for mask in model.channel_masks)
     membrane = Membrane(
         channels=tuple(system.to_membrane(ch) for ch in model.channels),
-        masks=tuple(system.to_membrane(mask) for mask in model.channel_masks),
+        masks=masks,
         celsius=model.celsius,
+        ions=ion_plan(
+            model.channels,
+            masks,
+            system.to_membrane(dict(model.ions)),
+            tuple(r.name for r in model.recordings),
+        ),
     )
     v0 = nodes(model.v)
     syn = prepare_synapses(
@@ -143,16 +149,23 @@ def simulate(
     )
     stim_nodes, i_ext_steps = injected_currents(model, system, nsteps, v0.dtype)
     record = Recorder(model.recordings, membrane, syn.wirings, system)
+    ions0 = initial_ions(membrane.ions, v0.dtype)
+    values0 = ion_values(membrane.ions, ions0, model.celsius)
+    v0_membrane = system.to_membrane(model.v)
+    channels0 = initial_channel_states(
+        membrane.channels,
+        system.to_membrane(dict(model.states)),
+        system.to_membrane(dict(model.explicit_states)),
+        v0_membrane,
+        model.celsius,
+        values0,
+    )
+    if membrane.ions.currents:  # as recorded at time 0 (NEURON's finitialize computes them)
+        ions0 = {**ions0, **membrane_currents(membrane, channels0, values0, v0_membrane)[2]}
     state0 = State(
         v=v0,
-        channels=initial_channel_states(
-            membrane.channels,
-            system.to_membrane(dict(model.states)),
-            system.to_membrane(dict(model.explicit_states)),
-            system.to_membrane(model.v),
-            model.celsius,
-        ),
-        ions={q: jnp.zeros_like(model.v) for q in ions_written(model.channels)},
+        channels=channels0,
+        ions=ions0,
         synapses=syn.states,
         spiking=syn.above,
         buffers=syn.buffers,

@@ -109,6 +109,10 @@ class AbstractModel(eqx.Module):
     #: elsewhere it starts at its steady state at the initial voltage, as after NEURON's
     #: ``finitialize``.
     explicit_states: eqx.AbstractVar[dict[str, Bool[Array, " ncomp"]]]
+    #: The reversal potential (mV) and the internal and external concentrations (mM) of
+    #: every ion species the channels use, by NEURON's names (``"ena"``, ``"nai"``,
+    #: ``"nao"``, …); see `eqcable.simulation.ions` for when each is used.
+    ions: eqx.AbstractVar[dict[str, Float[Array, " ncomp"]]]
     stimuli: eqx.AbstractVar[tuple[Stimulus, ...]]
     recordings: eqx.AbstractVar[tuple[Recording, ...]]
     structure: eqx.AbstractVar[CellStructure]

@@ -5,6 +5,11 @@ Names (resolved once per simulation, never inside the loop):
 - ``"v"``: membrane voltage (mV), per compartment;
 - ``"<Channel>_<state>"`` (``"HH_m"``): a channel state, per compartment;
 - ``"i_<Channel>"``: a channel's outward current density (mA/cm²), per compartment;
+- ion quantities by NEURON's names (``"eca"`` mV, ``"cai"``/``"cao"`` mM, ``"ica"``
+  mA/cm²), per compartment, for the species the channels use (a species' current where
+  some channel carries it); a reversal potential is recorded as the Nernst potential of
+  the recorded concentrations where those set it (NEURON records the one the step used,
+  from the concentrations one step earlier);
 - ``"<Synapse>_<state>"``: a synapse state, per connection;
 - ``"i_<Synapse>"``: a synapse's outward current (nA), per connection.
 """
@@ -15,8 +20,10 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from ..channels.base import AbstractChannel
+from ..channels.ion_use import UNITS, parse, species_table
 from ..synapses.base import AbstractSynapse
 from ..synapses.connections import Connections
+from .ions import ion_quantity_names, ion_values
 from .model import Recording
 from .state import mechanism_states
 from .step import Membrane
@@ -29,6 +36,7 @@ def recordable_names(
     names = ["v"]
     names += [f"{ch.name}_{s}" for ch in channels for s in ch.state_names]
     names += [f"i_{ch.name}" for ch in channels]
+    names += list(ion_quantity_names(channels))
     for c in connections:
         names += [f"{c.synapse.name}_{s}" for s in c.synapse.state_names]
         names.append(f"i_{c.synapse.name}")
@@ -45,6 +53,9 @@ def recording_unit(
     (`state_units`), else ``"1"`` (dimensionless)."""
     if name == "v":
         return "mV"
+    if name in ion_quantity_names(channels):
+        table = species_table(channels)
+        return UNITS[parse(name, table, "recording").kind]
     k = synapse_group(name, synapses)
     if name.startswith("i_"):
         return "mA/cm²" if k is None else "nA"
@@ -101,7 +112,7 @@ class Recorder:
             elif name == "v":  # the voltage, on every node
                 size = system.node_comp.shape[0]
                 rows[name] = [offset + system.comp_to_node[i] for i in parts]
-            else:  # a channel state, on every compartment in membrane order
+            else:  # a channel state or ion quantity, on every compartment in membrane order
                 size = system.comp_to_node.shape[0]
                 rows[name] = [offset + system.comp_membrane[i] for i in parts]
             self.sources.append((name, group, at))
@@ -125,11 +136,14 @@ class Recorder:
         if name == "v":
             return v
         if at is None:
-            return states[name]
+            if name in states:
+                return states[name]
+            return ion_values(self.membrane.ions, ions, self.membrane.celsius)[name]
         m = self.membrane
         k = [ch.name for ch in m.channels].index(name.removeprefix("i_"))
         ch = jax.tree.map(lambda x: x[at], m.channels[k])
         own = (f"{ch.name}_{n}" for n in ch.state_names)
         local = {key: states[key][at] for key in own}
-        st = mechanism_states(ch, local, {q: ions[q][at] for q in ch.ion_reads})
+        values = ion_values(self.membrane.ions, ions, self.membrane.celsius)
+        st = mechanism_states(ch, local, {q: x[at] for q, x in values.items()})
         return jnp.where(m.masks[k][at], ch.current(st, v[self.membrane_node[at]]), 0.0)

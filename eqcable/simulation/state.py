@@ -1,10 +1,13 @@
 """`State`: what the time loop carries from one step to the next."""
 
+import functools
+
 import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float
 
 from ..channels.base import AbstractChannel
+from ..channels.ion_use import parse, species_table
 
 
 class State(eqx.Module):
@@ -13,9 +16,10 @@ class State(eqx.Module):
 
     - `v`: membrane voltage (mV), per node (compartments, branch points and padding).
     - `channels`: channel states, ``"<Channel>_<state>"`` → per-compartment values.
-    - `ions`: ion quantities per compartment, by name (e.g. ``"ina"``, mA/cm²): the ion currents
-      that channels write (`AbstractChannel.ion_writes`), summed per ion, and that
-      mechanisms read (`AbstractChannel.ion_reads`).
+    - `ions`: the ion quantities that change, per compartment, by name: concentrations
+      that mechanisms integrate (``"cai"``, mM) and the species currents of the last step
+      (``"ica"``, mA/cm²) where something reads or records them (see
+      `eqcable.simulation.ions`).
     - `synapses`: the states of each synapse group, per connection.
     - `spiking`: for each event-driven synapse group, whether each presynaptic
       compartment was above threshold after the last step (spike detection).
@@ -35,14 +39,26 @@ def mechanism_states(
     channel: AbstractChannel, states: dict[str, Array], ions: dict[str, Array]
 ) -> dict[str, Array]:
     """The ``states`` a channel's methods receive: its own states by their short names
-    (``"m"``), and the ion quantities it reads (`ion_reads`)."""
+    (``"m"``), and its ion quantities (`ion_inputs`)."""
     own = {n: states[f"{channel.name}_{n}"] for n in channel.state_names}
-    return {**own, **{q: ions[q] for q in channel.ion_reads}}
+    return {**own, **{q: ions[q] for q in ion_inputs(type(channel))}}
 
 
-def ions_written(channels: tuple[AbstractChannel, ...]) -> tuple[str, ...]:
-    """The ion quantities `channels` write (`AbstractChannel.ion_writes`), sorted."""
-    return tuple(sorted({q for ch in channels for q in ch.ion_writes}))
+@functools.cache
+def ion_inputs(cls: type[AbstractChannel]) -> tuple[str, ...]:
+    """The ion quantities a channel class receives: those it reads (`ion_reads`) and the
+    concentrations it writes (a concentration mechanism integrates its own value)."""
+    table = species_table([cls])
+    written = [q for q in cls.ion_writes if parse(q, table, cls.__name__).kind in ("ci", "co")]
+    return tuple(dict.fromkeys((*cls.ion_reads, *written)))
+
+
+def steady_states(channel: AbstractChannel, v, celsius, ions: dict[str, Array]) -> dict:
+    """`channel`'s steady state at `v` (mV) and `celsius` (°C), given the ion quantities
+    (`ions`, by name) for a channel that reads some."""
+    if channel.ion_reads:
+        return channel.steady_state(v, celsius, {q: ions[q] for q in channel.ion_reads})
+    return channel.steady_state(v, celsius)
 
 
 def initial_channel_states(
@@ -51,13 +67,15 @@ def initial_channel_states(
     explicit: dict[str, Bool[Array, " n"]],
     v: Float[Array, " n"],
     celsius: Float[Array, ""],
+    ions: dict[str, Float[Array, " n"]],
 ) -> dict[str, Float[Array, " n"]]:
     """The initial channel states, as NEURON's ``finitialize(v)`` sets them: each state's
-    steady state at voltage `v` (mV) and `celsius`, except where `explicit` marks a value
-    the user set (taken from `states`). `channels` hold one parameter value per entry."""
+    steady state at voltage `v` (mV), `celsius` and the initial ion quantities `ions`,
+    except where `explicit` marks a value the user set (taken from `states`). `channels`
+    hold one parameter value per entry."""
     out = {}
     for ch in channels:
-        steady = ch.steady_state(v, celsius)
+        steady = steady_states(ch, v, celsius, ions)
         for s in ch.state_names:
             name = f"{ch.name}_{s}"
             out[name] = jnp.where(explicit[name], states[name], steady[s]).astype(v.dtype)

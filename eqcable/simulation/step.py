@@ -5,7 +5,11 @@
    the current with respect to the voltage, at the present voltage — `membrane_currents`;
 3. the implicit voltage step solves the tree system (the custom-JVP tree solve) for the
    new voltage — `eqcable.solvers.voltage_step`;
-4. channel states advance at the new voltage — `advance_channels`.
+4. concentrations, then channel states, advance at the new voltage — `advance_channels`.
+
+Ion quantities (`eqcable.simulation.ions`): reversal potentials are taken from the
+concentrations at the start of the step, ion currents at the voltage of the start of the
+step, as in NEURON.
 """
 
 from typing import NamedTuple
@@ -19,18 +23,20 @@ from ..channels.base import AbstractChannel
 from ..solvers.stepping import AbstractStepper, voltage_step
 from ..solvers.tree_solve import AbstractTreeSolver
 from ..synapses.wiring import synaptic_currents
+from .ions import IonPlan, ion_values
 from .state import mechanism_states
 from .system import System
 
 
 class Membrane(NamedTuple):
     """The channels of a model, on its compartments: `channels` (parameters per
-    compartment), `masks` (where each channel is inserted) and the temperature `celsius`
-    (°C)."""
+    compartment), `masks` (where each channel is inserted), the temperature `celsius`
+    (°C) and the behaviour of the ion quantities (`ions`)."""
 
     channels: tuple[AbstractChannel, ...]
     masks: tuple[Bool[Array, " ncomp"], ...]
     celsius: Float[Array, ""]
+    ions: IonPlan
 
 
 class Scheme(eqx.Module):
@@ -56,31 +62,50 @@ def presynaptic(wirings, spiking, buffers, pulses_k, counts_k, v, k):
 
 def membrane_currents(membrane: Membrane, states, ions, v):
     """The channels' outward current density (mA/cm²) at `v` and its derivative
-    ``di/dv`` (S/cm²), per compartment, and the ion currents they write (mA/cm²) by name."""
+    ``di/dv`` (S/cm²), per compartment, and the species currents the loop carries
+    (mA/cm², `IonPlan.currents`) by name. `ions` holds every ion quantity's value."""
     i_mem = jnp.zeros_like(v)
     g_mem = jnp.zeros_like(v)
-    written: dict[str, Array] = {}
+    carried = membrane.ions.currents
+    written: dict[str, Array] = {q: jnp.zeros_like(v) for q in carried}
     for ch, mask in zip(membrane.channels, membrane.masks, strict=True):
         st = mechanism_states(ch, states, ions)
         # Linearise the channel current around v: i(v) and di/dv (exact, by autodiff).
         i, g = jax.jvp(lambda vv, ch=ch, st=st: ch.current(st, vv), (v,), (jnp.ones_like(v),))
-        i = jnp.where(mask, i, 0.0)
-        i_mem = i_mem + i
+        i_mem = i_mem + jnp.where(mask, i, 0.0)
         g_mem = g_mem + jnp.where(mask, g, 0.0)
-        for name in ch.ion_writes:
-            written[name] = written[name] + i if name in written else i
+        if any(q in carried for q in ch.ion_writes):
+            for q, x in ch.ion_currents(st, v).items():
+                if q in carried:
+                    written[q] = written[q] + jnp.where(mask, x, 0.0)
     return i_mem, g_mem, written
 
 
-def advance_channels(membrane: Membrane, states, ions, v, dt: float) -> dict[str, Array]:
-    """Every channel's states one step later, at the new voltage `v` (mV)."""
-    new_states = dict(states)
-    for ch, mask in zip(membrane.channels, membrane.masks, strict=True):
+def advance_channels(
+    membrane: Membrane, states, ions, v, dt: float
+) -> tuple[dict[str, Array], dict[str, Array]]:
+    """Every channel's states one step later, at the new voltage `v` (mV), and the ion
+    quantities `ions` with the written concentrations one step later. Concentration
+    mechanisms go first; the other channels read the new concentrations."""
+    new_states, ions = dict(states), dict(ions)
+    written = set(membrane.ions.written)
+    first = [k for k, ch in enumerate(membrane.channels) if written & set(ch.ion_writes)]
+    rest = [k for k in range(len(membrane.channels)) if k not in first]
+    for k in first + rest:
+        ch, mask = membrane.channels[k], membrane.masks[k]
         st = mechanism_states(ch, states, ions)
         for n, x in ch.step(st, v, dt, membrane.celsius).items():
-            name = f"{ch.name}_{n}"
-            new_states[name] = jnp.where(mask, x, states[name])
-    return new_states
+            if n in ch.state_names:
+                name = f"{ch.name}_{n}"
+                new_states[name] = jnp.where(mask, x, states[name])
+            elif n in ch.ion_writes and n in written:
+                ions[n] = jnp.where(mask, x, ions[n])
+            else:
+                raise ValueError(
+                    f"{ch.name}.step returned {n!r}, which is neither one of its states "
+                    f"{ch.state_names} nor a concentration it writes {ch.ion_writes}."
+                )
+    return new_states, ions
 
 
 def membrane_step(
@@ -89,6 +114,8 @@ def membrane_step(
     """One step of the membrane given this step's presynaptic signals `sigs` and the
     injected current per node `i_ext` (nA): synapses, channels, voltage, channel states.
 
+    `ions` are the ion quantities the loop carries (`IonPlan`).
+
     **Returns:** the new ``(v, states, ions, syn)``.
     """
     syn, i_syn, g_syn = synaptic_currents(wirings, syn, sigs, v, scheme.dt)
@@ -96,7 +123,8 @@ def membrane_step(
     # evaluated on every node, the padding and branch-point nodes made L5PC's gradient
     # 1.3x slower (24% more nodes than compartments); unsorted, the moves between
     # compartments and nodes read memory out of order (`benchmarks/README.md`).
-    i_mem, g_mem, written = membrane_currents(membrane, states, ions, v[system.membrane_node])
+    values = ion_values(membrane.ions, ions, membrane.celsius)
+    i_mem, g_mem, currents = membrane_currents(membrane, states, values, v[system.membrane_node])
     g_node = jnp.where(system.is_comp, system.to_absolute * g_mem[system.node_membrane], 0.0)
     i_node = jnp.where(system.is_comp, system.to_absolute * i_mem[system.node_membrane], 0.0)
     v = voltage_step(
@@ -112,6 +140,7 @@ def membrane_step(
         scheme.solver,
         system.tree,
     )
-    ions = {**ions, **written}
-    states = advance_channels(membrane, states, ions, v[system.membrane_node], scheme.dt)
+    values = {**values, **currents}
+    states, values = advance_channels(membrane, states, values, v[system.membrane_node], scheme.dt)
+    ions = {q: values[q] for q in ions}
     return v, states, ions, syn

@@ -9,8 +9,8 @@ exponential-Euler gate (``1 − h/τ`` for forward Euler, ``1/(1 + h/τ)`` for b
 Euler: each ``τ`` to ``O(h/τ)``), so ``τ = −h/log(s)``. A state whose update does not
 depend on its old value (``s ≤ 0``, an instantaneous state) or does not decay
 (``s ≥ 1``) has no time constant and is left out. Channels that read ion quantities
-(`AbstractChannel.ion_reads`) get zeros for them, which is also what the time loop passes
-at its first step.
+(`AbstractChannel.ion_reads`) get their species' defaults (NEURON's ``cai = 5e-5`` mM,
+``ena = 50`` mV, …; zero currents).
 """
 
 import math
@@ -26,7 +26,9 @@ from jaxtyping import Array, ArrayLike, Float
 from ..channels.base import AbstractChannel
 from ..solvers.stepping import AbstractStepper
 from .callers import user_frame
+from .ions import default_ion_reads
 from .model import AbstractModel
+from .state import steady_states
 
 #: Membrane voltages (mV) at which the states' time constants are probed.
 V_GRID = np.linspace(-100.0, 60.0, 41)
@@ -98,9 +100,9 @@ def _channel_taus_impl(
 
     def diagonal(vv):
         v = jnp.full((nrows,), vv, dtype)
-        ss = channel.steady_state(v, celsius)
+        ions = {q: jnp.full((nrows,), x, dtype) for q, x in default_ion_reads(channel).items()}
+        ss = steady_states(channel, v, celsius, ions)
         x0 = {n: jnp.broadcast_to(jnp.asarray(ss[n], dtype), (nrows,)) for n in names}
-        ions = {q: jnp.zeros_like(v) for q in channel.ion_reads}
 
         def update(x):
             new = channel.step({**x, **ions}, v, PROBE_DT, celsius)

@@ -2,6 +2,7 @@
 same equations (`tests/mod`, compiled in the test run), on one compartment per mechanism
 (where it visibly acts) and on a cell with all of them (float64)."""
 
+import jax
 import numpy as np
 import pytest
 from helpers import neuron_build, run_neuron_segments
@@ -159,3 +160,61 @@ def test_a_cell_with_every_mechanism_equals_neuron(bbp_mechanisms):
     _assert_equal(ours, ref, sites)
     assert ours[0].max() > 0.0 and ours[3].max() > 0.0  # soma and axon spike
     assert ours[5].max() > 5e-4  # calcium enters the apical trunk (from 5e-5 mM)
+
+
+def _calcium_cell():
+    """Two branches with spiking, calcium entry, Ca dynamics and SK (for gradients)."""
+    soma = ec.Branch(ec.Compartment(radius=8.0, length=10.0, v=-75.0), ncomp=2)
+    dend = ec.Branch(ec.Compartment(radius=1.0, length=25.0, v=-75.0), ncomp=3)
+    cell = ec.Cell([soma, dend], parents=[-1, 0]).set("celsius", CELSIUS)
+    cell = cell.insert(ec.Leak(gLeak=1e-4, eLeak=-75.0)).insert(ec.Ih(gIhbar=1e-4))
+    for ch in (
+        ec.NaTs2_t(gNaTs2_tbar=1.0),
+        ec.SKv3_1(gSKv3_1bar=0.3),
+        ec.Ca_HVA(gCa_HVAbar=0.002),
+        ec.Ca_LVAst(gCa_LVAstbar=0.005),
+        ec.SK_E2(gSK_E2bar=0.05),
+        ec.CaDynamics_E2(gamma=0.05, decay=50.0),
+    ):
+        cell = cell.insert(ch)
+    cell = cell.comp(0).stimulate(ec.step_current(1.0, 6.0, 0.4, dt=DT, t_max=10.0))
+    return cell.comp(0).record("v", "cai").comp(4).record("v")
+
+
+GRADIENT_NAMES = [
+    "NaTs2_t_gNaTs2_tbar",
+    "Ca_HVA_gCa_HVAbar",
+    "Ca_LVAst_gCa_LVAstbar",
+    "SK_E2_gSK_E2bar",
+    "CaDynamics_E2_gamma",
+    "CaDynamics_E2_decay",
+    "radius",
+]
+
+
+def test_gradients_through_calcium_dynamics_equal_finite_differences():
+    cell = _calcium_cell()
+    for name in GRADIENT_NAMES:
+        cell = cell.branch(0).make_trainable(name)
+    reference = np.asarray(cell.integrate(t_max=10.0, dt=DT))
+    assert reference[0].max() > 0.0 and reference[1].max() > 2e-4  # spikes, calcium
+
+    @jax.jit
+    def loss(params):
+        traces = cell.integrate(params, t_max=10.0, dt=DT)
+        # Voltages (mV) and calcium (mM, scaled to weigh like a voltage).
+        return (traces[0] ** 2).mean() + (traces[2] ** 2).mean() + (1e4 * traces[1]).sum()
+
+    params = cell.params()
+    grads = jax.grad(loss)(params)
+    for k, name in enumerate(GRADIENT_NAMES):
+        x0 = float(params[k][name])
+        eps = 1e-6 * abs(x0)
+
+        def moved(x, k=k, name=name):
+            return tuple({name: x} if j == k else p for j, p in enumerate(params))
+
+        fd = (loss(moved(x0 + eps)) - loss(moved(x0 - eps))) / (2 * eps)
+        print(f"{name}: grad {float(grads[k][name]):.6g}, finite differences {fd:.6g}")
+        assert abs(fd) > 0.0
+        np.testing.assert_allclose(grads[k][name], fd, rtol=1e-5, err_msg=name)

@@ -11,6 +11,7 @@ import eqcable as ec
 
 V_TOL = 1e-6  # mV
 CAI_TOL = 1e-9  # mM
+ICA_TOL = 1e-12  # mA/cm²
 T_MAX, DT, CELSIUS = 60.0, 0.025, 34.0
 # A depolarising step, then a hyperpolarising one (nA): spikes, then Ih.
 CLAMPS = ((5.0, 20.0, 0.15), (35.0, 20.0, -0.05))
@@ -50,7 +51,7 @@ def _runs(cell, sites, clamps=CLAMPS, comp=0):
 
 def _assert_equal(ours, ref, sites):
     for row, (_, name) in enumerate(sites):
-        tol = CAI_TOL if name == "cai" else V_TOL
+        tol = {"cai": CAI_TOL, "ica": ICA_TOL}.get(name, V_TOL)
         err = np.max(np.abs(ours[row] - ref[row]))
         print(f"{name}: max |Δ| = {err:.3g}")
         assert err <= tol, f"{name}: max |Δ| = {err:.3g} > {tol}"
@@ -100,7 +101,7 @@ def test_calcium_rises_and_decays_as_in_neuron(bbp_mechanisms):
         ec.CaDynamics_E2(gamma=0.05, decay=20.0, minCai=1e-4),
         cai=1e-4,
     )
-    sites = [(0, "v"), (0, "cai")]
+    sites = [(0, "v"), (0, "cai"), (0, "ica")]
     ours, ref = _runs(cell, sites, clamps=((5.0, 15.0, 0.05),))
     _assert_equal(ours, ref, sites)
     cai = ours[1]

@@ -69,7 +69,19 @@ def _network(ra: float = 35.4):
     return net.make_trainable("IonotropicSynapse_gS", shared=False)
 
 
-@pytest.mark.parametrize("build", [_model, _network])
+def _calcium_model(ra: float = 35.4):
+    """Ion quantities set and trainable, a concentration mechanism, the catalogue."""
+    cell = ec.read_swc(MORPHOLOGY, 2, axial_resistivity=ra).set("celsius", 34.0)
+    for ch in (ec.NaTs2_t(gNaTs2_tbar=0.5), ec.SK_E2(gSK_E2bar=0.01), ec.Ca_HVA()):
+        cell = cell.insert(ch)
+    cell = cell.group("basal").insert(ec.CaDynamics_E2(gamma=0.01))
+    cell = cell.set("ek", -85.0).branch(1).set("cai", 1e-4)
+    cell = cell.comp(0).stimulate(ec.step_current(0.5, 2.0, 0.3, 0.025, 5.0))
+    cell = cell.comp([0, 5]).record("v", "cai", "eca")
+    return cell.make_trainable("ena").group("basal").make_trainable("cao", shared=False)
+
+
+@pytest.mark.parametrize("build", [_model, _network, _calcium_model])
 def test_save_load_is_bit_identical(tmp_path, build):
     cell = build()
     ec.save(tmp_path / "model.eqc", cell)
@@ -229,4 +241,30 @@ def _as_explicit(module):
         lambda m: (m.states, m.explicit_states, m.stimuli),
         module,
         (module.initial_states(), explicit, stimuli),
+    )
+
+
+def test_files_saved_before_the_ion_layer_load_with_hh_reversals_as_ions():
+    # Written by eqcable 6350909 (HH held eNa and eK), with the trace it gave then
+    # (before_ions_cell_v.npy): HH(eNa=55, eK=-80) on a three-branch cell, eK = -85 and a
+    # Leak on branch 2, "HH_eNa" trainable (shared) and "HH_eK" on branch 1.
+    loaded = ec.load(MODELS / "before_ions_cell.eqc")
+    then = np.load(MODELS / "before_ions_cell_v.npy")
+    np.testing.assert_allclose(loaded.integrate(t_max=5.0), then, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(loaded.get("ena"), np.full(9, 55.0))
+    np.testing.assert_array_equal(loaded.get("ek"), [-80.0] * 6 + [-85.0] * 3)
+    assert loaded.get("nai")[0] == ec.NEURON_IONS["na"].ci
+    assert [(t.name, t.path) for t in loaded.trainables] == [
+        ("ena", ("ions", "ena")),
+        ("ek", ("ions", "ek")),
+    ]
+    b = ec.Branch(ec.Compartment(radius=1.0, length=20.0), ncomp=3)
+    cell = ec.Cell([b, b, b], parents=[-1, 0, 0]).insert(ec.HH()).set("ena", 55.0)
+    cell = cell.set("ek", -80.0).branch(2).set("ek", -85.0).insert(ec.Leak(gLeak=2e-4))
+    cell = cell.comp(0).stimulate(ec.step_current(0.5, 2.0, 0.3, 0.025, 5.0)).comp(8).record()
+    cell = cell.make_trainable("ena").branch(1).make_trainable("ek", shared=False)
+    np.testing.assert_array_equal(loaded.integrate(t_max=5.0), cell.integrate(t_max=5.0))
+    params = jax.tree.map(lambda x: x + 1.0, cell.params())
+    np.testing.assert_array_equal(
+        loaded.integrate(params, t_max=5.0), cell.integrate(params, t_max=5.0)
     )

@@ -16,6 +16,7 @@ from the step's start. That is 3.6 mV at dt = 0.025 ms and 0.37 mV at 0.0025 in
 
 import numpy as np
 import pytest
+from test_catalogue import CASES as NEURON_CASES, CLAMPS
 
 import eqcable as ec
 
@@ -25,19 +26,10 @@ from arbor import units as U  # noqa: E402
 TOL = 0.1  # mV
 DT, T_MAX, CELSIUS = 0.001, 60.0, 34.0
 RADIUS, LENGTH = 10.0, 20.0  # µm
-CLAMPS = ((5.0, 20.0, 0.15), (35.0, 20.0, -0.05))  # (delay ms, duration ms, nA)
 
+# test_catalogue's cases, but SK_E2 at a fixed cai (see above) and CaDynamics_E2 alone.
 CASES = {
-    "NaTa_t": [ec.NaTa_t(gNaTa_tbar=3.0), ec.SKv3_1(gSKv3_1bar=0.5)],
-    "NaTs2_t": [ec.NaTs2_t(gNaTs2_tbar=1.0), ec.SKv3_1(gSKv3_1bar=0.3)],
-    "Nap_Et2": [ec.Nap_Et2(gNap_Et2bar=0.01)],
-    "K_Pst": [ec.K_Pst(gK_Pstbar=0.5)],
-    "K_Tst": [ec.K_Tst(gK_Tstbar=0.1)],
-    "SKv3_1": [ec.SKv3_1(gSKv3_1bar=0.3)],
-    "Im": [ec.Im(gImbar=0.001)],
-    "Ih": [ec.Ih(gIhbar=5e-4)],
-    "Ca_HVA": [ec.Ca_HVA(gCa_HVAbar=0.001)],
-    "Ca_LVAst": [ec.Ca_LVAst(gCa_LVAstbar=0.005)],
+    **{name: channels for name, channels in NEURON_CASES.items() if name != "SK_E2"},
     "SK_E2": [ec.SK_E2(gSK_E2bar=0.001), ec.Ca_HVA(gCa_HVAbar=0.002)],
     "CaDynamics_E2": [
         ec.Ca_HVA(gCa_HVAbar=0.002),

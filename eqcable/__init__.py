@@ -23,6 +23,7 @@ from .channels import (
     ghk as ghk,
     nernst as nernst,
     parameter as parameter,
+    pospischil as pospischil,
 )
 from .fitting import (
     AbstractTransform as AbstractTransform,

@@ -29,7 +29,11 @@ RADIUS, LENGTH = 10.0, 20.0  # µm
 
 # test_catalogue's cases, but SK_E2 at a fixed cai (see above) and CaDynamics_E2 alone.
 CASES = {
-    **{name: channels for name, channels in NEURON_CASES.items() if name != "SK_E2"},
+    **{
+        name: channels
+        for name, channels in NEURON_CASES.items()
+        if hasattr(ec.channels.bbp, name) and name != "SK_E2"
+    },
     "SK_E2": [ec.SK_E2(gSK_E2bar=0.001), ec.Ca_HVA(gCa_HVAbar=0.002)],
     "CaDynamics_E2": [
         ec.Ca_HVA(gCa_HVAbar=0.002),

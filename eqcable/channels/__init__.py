@@ -1,6 +1,7 @@
 """Membrane channels: the interface (`AbstractChannel`), ion species, and the models:
 `HH` and `Leak`, and the Hay et al. (2011) / Blue Brain catalogue (`eqcable.channels.bbp`)."""
 
+from . import pospischil as pospischil
 from .base import AbstractChannel as AbstractChannel, AbstractMechanism as AbstractMechanism
 from .bbp import (
     SK_E2 as SK_E2,

@@ -56,7 +56,7 @@ def q_factor(celsius: Float[ArrayLike, ""], q10: float, reference: float) -> Flo
     return q10 ** ((jnp.asarray(celsius) - reference) / 10.0)
 
 
-def sigmoid(v: Float[ArrayLike, "*#s"], half: float, slope: float) -> Float[Array, "*s"]:
+def sigmoid(v: Float[ArrayLike, "*#s"], half: ArrayLike, slope: ArrayLike) -> Float[Array, "..."]:
     """The Boltzmann curve ``1 / (1 + exp(−(v − half)/slope))`` (mV): rising with `v`
     for ``slope > 0``, falling for ``slope < 0``."""
     return 1.0 / (1.0 + jnp.exp(-(jnp.asarray(v) - half) / slope))

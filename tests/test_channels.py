@@ -87,7 +87,11 @@ def test_vtrap_forms_agree_and_the_float32_one_is_exact():
     ulps across the removable singularity, where NEURON's form does not."""
     import jax
 
-    from eqcable.channels.hh import _vtrap, _vtrap_neuron, _vtrap_series
+    from eqcable.channels.rates import (
+        _vtrap_series,
+        vtrap as _vtrap,
+        vtrap_from_exp as _vtrap_neuron,
+    )
 
     # v from -42 to -38 mV, denser near -40 (x = -(v + 40), y = 10), in float64.
     x = np.concatenate([np.linspace(-2.0, 2.0, 4001), np.geomspace(1e-9, 1.0, 200)])

@@ -1,5 +1,6 @@
 """Shared test helpers: a NEURON model built from an eqcable module, finite differences."""
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +176,28 @@ def assert_gradient_matches_finite_differences(params, name, loss, rtol=1e-5):
         fd[i] = (loss(plus) - loss(minus)) / (2 * eps)
     np.testing.assert_allclose(grad, fd, rtol=rtol)
     assert np.all(np.abs(fd) > 0)  # the parameter does influence the loss
+
+
+@contextlib.contextmanager
+def neurons_difference_quotient():
+    """Within it, eqcable takes each membrane current's derivative in v as NEURON and
+    Jaxley do, a difference quotient over 0.001 mV, instead of exactly (they differ only
+    for currents not linear in v, e.g. `pospischil.CaT`'s). JAX's caches are cleared on
+    entry and exit, so that simulations are traced with it, and without it after."""
+    import jax
+
+    from eqcable.simulation import step
+
+    exact = step.membrane_currents
+
+    def quotient(membrane, states, ions, v):
+        i, _, written = exact(membrane, states, ions, v)
+        return i, (exact(membrane, states, ions, v + 1e-3)[0] - i) / 1e-3, written
+
+    jax.clear_caches()
+    step.membrane_currents = quotient
+    try:
+        yield
+    finally:
+        step.membrane_currents = exact
+        jax.clear_caches()

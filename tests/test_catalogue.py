@@ -5,10 +5,9 @@ same equations (`tests/mod`, compiled in the test run), on one compartment per m
 import jax
 import numpy as np
 import pytest
-from helpers import neuron_build, run_neuron_segments
+from helpers import neuron_build, neurons_difference_quotient, run_neuron_segments
 
 import eqcable as ec
-from eqcable.simulation import step
 
 V_TOL = 1e-6  # mV
 CAI_TOL = 1e-9  # mM
@@ -108,21 +107,10 @@ def test_each_mechanism_equals_neuron_where_it_acts(name, bbp_mechanisms):
         assert ours[0].max() > 0.0  # spikes
 
 
-def test_cat_differs_only_by_neurons_difference_quotient(bbp_mechanisms, monkeypatch):
-    exact = step.membrane_currents
-
-    def neurons_quotient(membrane, states, ions, v):
-        i, _, written = exact(membrane, states, ions, v)
-        up = exact(membrane, states, ions, v + 0.001)[0]
-        return i, (up - i) / 0.001, written
-
+def test_cat_differs_only_by_neurons_difference_quotient(bbp_mechanisms):
     cell = _compartment(*CASES["CaT"])
-    jax.clear_caches()  # trace the patched step
-    monkeypatch.setattr(step, "membrane_currents", neurons_quotient)
-    try:
+    with neurons_difference_quotient():
         ours, ref = _runs(cell, [(0, "v")])
-    finally:
-        jax.clear_caches()
     _assert_equal(ours, ref, [(0, "v")])
 
 
@@ -251,3 +239,30 @@ def test_gradients_through_calcium_dynamics_equal_finite_differences():
         print(f"{name}: grad {float(grads[k][name]):.6g}, finite differences {fd:.6g}")
         assert abs(fd) > 0.0
         np.testing.assert_allclose(grads[k][name], fd, rtol=1e-5, err_msg=name)
+
+
+def test_a_cell_with_every_pospischil_channel_equals_neuron(bbp_mechanisms):
+    soma = ec.Branch(ec.Compartment(radius=8.0, length=8.0, v=-70.0), ncomp=2)
+    dend = ec.Branch(ec.Compartment(radius=1.0, length=25.0, v=-70.0), ncomp=4)
+    cell = ec.Cell([soma, dend, dend], parents=[-1, 0, 0]).set("celsius", CELSIUS)
+    cell = cell.insert(ec.Leak(gLeak=1e-4, eLeak=-70.0))
+    for ch in (
+        ec.pospischil.Na(gNa=0.05),
+        ec.pospischil.K(gK=0.005),
+        ec.pospischil.Km(gKm=7e-5),
+        ec.pospischil.CaL(gCaL=1e-4),
+        ec.pospischil.CaT(gCaT=4e-4),
+    ):
+        cell = cell.branch(0).insert(ch)
+    cell = cell.branch(1).insert(ec.pospischil.CaT(gCaT=1e-3))
+    cell = cell.branch(2).insert(ec.pospischil.CaL(gCaL=5e-4))
+    cell = cell.branch(2).insert(ec.CaDynamics_E2(gamma=0.05, decay=50.0))
+    cell = cell.set("ek", -90.0).branch(1).set("eca", 120.0)
+    sites = [(0, "v"), (4, "v"), (9, "v"), (9, "cai")]
+    clamps = ((5.0, 30.0, 0.3), (40.0, 15.0, -0.2))
+    ours, ref = _runs(cell, sites, clamps=clamps, comp=0)
+    _assert_equal(ours, ref, sites, v_tol=NONLINEAR_TOL["CaT"])  # CaT (see above)
+    assert ours[0].max() > 0.0  # spikes
+    with neurons_difference_quotient():  # and CaT's linearisation as NEURON's
+        ours, ref = _runs(cell, sites, clamps=clamps, comp=0)
+    _assert_equal(ours, ref, sites)

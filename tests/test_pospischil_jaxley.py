@@ -16,13 +16,12 @@ and they do here to 1e-11 mV. Where they differ, and why:
   ~5e-5 mV, so its eqcable run uses the quotient too (as in `test_catalogue.py`).
 """
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import neurons_difference_quotient
 
 import eqcable as ec
-from eqcable.simulation import step
 
 jx = pytest.importorskip("jaxley", reason="the test extra installs Jaxley")
 pospischil = pytest.importorskip("jaxley.channels.pospischil")
@@ -82,22 +81,14 @@ def _eqcable(params, clamps):
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_pospischil_channels_equal_jaxleys(name, monkeypatch):
+def test_pospischil_channels_equal_jaxleys(name):
     clamps = CAT_CLAMPS if name == "CaT" else CLAMPS
     theirs = _jaxley(CASES[name], clamps)
     if name == "CaT":  # the difference quotient of the current (see above)
-        exact = step.membrane_currents
-
-        def quotient(membrane, states, ions, v):
-            i, _, written = exact(membrane, states, ions, v)
-            return i, (exact(membrane, states, ions, v + 1e-3)[0] - i) / 1e-3, written
-
-        jax.clear_caches()
-        monkeypatch.setattr(step, "membrane_currents", quotient)
-    try:
+        with neurons_difference_quotient():
+            ours = _eqcable(CASES[name], clamps)
+    else:
         ours = _eqcable(CASES[name], clamps)
-    finally:
-        jax.clear_caches()
     assert ours.shape == theirs.shape
     err = np.max(np.abs(ours - theirs))
     print(f"{name}: max |ΔV| = {err:.3g} mV, range {np.ptp(ours):.3g} mV")

@@ -93,3 +93,73 @@ def test_recordings_come_back_in_the_order_they_were_made():
     for row, (comp, name) in zip(rows, calls, strict=True):
         alone = cell.comp(comp).record(name).integrate(t_max=T_MAX, dt=DT)
         np.testing.assert_array_equal(row, np.asarray(alone)[0])
+
+
+X_ION = ec.Ion(valence=2, ci=1.0, co=10.0, e=0.0)
+
+
+class XLeak(ec.AbstractChannel):
+    """A leak carrying a user-defined divalent species ``x``."""
+
+    gX: ArrayLike = 1e-4  # S/cm²
+    state_names: ClassVar = ()
+    ion_reads: ClassVar = ("ex",)
+    ion_writes: ClassVar = ("ix",)
+    ion_species: ClassVar = {"x": X_ION}
+
+    def steady_state(self, v, celsius, ions):
+        return {}
+
+    def step(self, states, v, dt, celsius):
+        return {}
+
+    def current(self, states, v):
+        return self.gX * (v - states["ex"])
+
+
+class XPool(ec.AbstractChannel):
+    """Integrates ``xi`` from the ``x`` current (a shell 0.1 µm deep, no decay)."""
+
+    gDummy: ArrayLike = 0.0  # S/cm²
+    state_names: ClassVar = ()
+    ion_reads: ClassVar = ("ix",)
+    ion_writes: ClassVar = ("xi",)
+    ion_species: ClassVar = {"x": X_ION}
+
+    def steady_state(self, v, celsius, ions):
+        return {}
+
+    def step(self, states, v, dt, celsius):
+        flux = -1e4 * states["ix"] / (2 * ec.channels.ions.FARADAY * 0.1)  # mM/ms
+        return {"xi": states["xi"] + dt * flux}
+
+    def current(self, states, v):
+        return self.gDummy * v
+
+
+def test_a_user_defined_species_follows_nernst_with_its_valence():
+    cell = _cell().insert(XLeak()).branch(0).comp(0).insert(XPool())
+    assert cell.get("xo")[0] == 10.0 and cell.get("ex")[0] == 0.0
+    cell = cell.comp(2).set("ex", 5.0).set("celsius", 20.0)
+    cell = cell.comp(0).record("xi", "ex", "ix").comp(2).record("ex")
+    xi, ex, ix, ex_fixed = np.asarray(cell.integrate(t_max=T_MAX, dt=DT))
+    assert np.ptp(xi) > 1e-3  # the pool fills (x flows in below ex)
+    np.testing.assert_allclose(ex, ec.nernst(xi, 10.0, 2, 20.0), rtol=1e-13)
+    # A step's current is taken at the voltage and reversal potential of its start: the
+    # values recorded one step earlier (at time 0, those of time 0).
+    v = np.asarray(_trace_v(cell))
+    np.testing.assert_allclose(ix[1:], 1e-4 * (v[:-1] - ex[:-1]), rtol=1e-10)
+    np.testing.assert_allclose(ix[0], 1e-4 * (v[0] - ex[0]), rtol=1e-12)
+    assert np.all(ex_fixed == 5.0)  # no concentration mechanism there: the value set
+
+
+def _trace_v(cell):
+    return cell.comp(0).record("v").integrate(t_max=T_MAX, dt=DT)[-1]
+
+
+def test_a_species_defined_twice_differently_is_refused():
+    class OtherX(XLeak):
+        ion_species: ClassVar = {"x": ec.Ion(valence=1, ci=1.0, co=10.0, e=0.0)}
+
+    with pytest.raises(ValueError, match="declares the ion species 'x'"):
+        _cell().insert(XLeak()).insert(OtherX())

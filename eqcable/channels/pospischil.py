@@ -16,6 +16,7 @@ from jaxtyping import ArrayLike
 
 from ..solvers.gates import exponential_euler
 from .base import AbstractChannel
+from .bbp.calcium import ca_hva_rates
 from .parameter import parameter
 from .rates import sigmoid, vtrap
 
@@ -133,14 +134,6 @@ class Km(AbstractChannel):
         return self.gKm * states["p"] * (v - states["ek"])
 
 
-def _cal_gates(v):
-    q = _kinetics(0.055 * vtrap(-v - 27.0, 3.8), 0.94 * jnp.exp((-v - 75.0) / 17.0))
-    r = _kinetics(
-        0.000457 * jnp.exp((-v - 13.0) / 50.0), 0.0065 / (jnp.exp((-v - 15.0) / 28.0) + 1.0)
-    )
-    return q, r
-
-
 class CaL(AbstractChannel):
     """High-threshold (L-type) calcium current of Pospischil et al. (2008), after Reuveni
     et al. (1993): ``ica = gCaL q² r (v − eca)`` (the kinetics of `eqcable.Ca_HVA`).
@@ -156,14 +149,14 @@ class CaL(AbstractChannel):
     ion_writes: ClassVar[tuple[str, ...]] = ("ica",)
 
     def steady_state(self, v, celsius, ions=None):
-        (q_inf, _), (r_inf, _) = _cal_gates(v)
+        q_inf, _, r_inf, _ = ca_hva_rates(v)
         return {"q": q_inf, "r": r_inf}
 
     def step(self, states, v, dt, celsius):
-        q, r = _cal_gates(v)
+        q_inf, q_tau, r_inf, r_tau = ca_hva_rates(v)
         return {
-            "q": exponential_euler(states["q"], *q, dt),
-            "r": exponential_euler(states["r"], *r, dt),
+            "q": exponential_euler(states["q"], q_inf, q_tau, dt),
+            "r": exponential_euler(states["r"], r_inf, r_tau, dt),
         }
 
     def current(self, states, v):

@@ -13,8 +13,9 @@ from ..parameter import parameter
 from ..rates import q_factor, sigmoid, vtrap
 
 
-def _ca_hva_rates(v):
-    """(m∞, τm, h∞, τh) of `Ca_HVA`, τ in ms (no temperature dependence)."""
+def ca_hva_rates(v):
+    """(m∞, τm, h∞, τh) of `Ca_HVA` (Reuveni et al. 1993), τ in ms (no temperature
+    dependence); also `eqcable.channels.pospischil.CaL`'s (q, r)."""
     am = 0.055 * vtrap(-27.0 - v, 3.8)
     bm = 0.94 * jnp.exp((-75.0 - v) / 17.0)
     ah = 0.000457 * jnp.exp((-13.0 - v) / 50.0)
@@ -37,11 +38,11 @@ class Ca_HVA(AbstractChannel):
     ion_writes: ClassVar[tuple[str, ...]] = ("ica",)
 
     def steady_state(self, v, celsius, ions=None):
-        m_inf, _, h_inf, _ = _ca_hva_rates(v)
+        m_inf, _, h_inf, _ = ca_hva_rates(v)
         return {"m": m_inf, "h": h_inf}
 
     def step(self, states, v, dt, celsius):
-        m_inf, m_tau, h_inf, h_tau = _ca_hva_rates(v)
+        m_inf, m_tau, h_inf, h_tau = ca_hva_rates(v)
         return {
             "m": exponential_euler(states["m"], m_inf, m_tau, dt),
             "h": exponential_euler(states["h"], h_inf, h_tau, dt),

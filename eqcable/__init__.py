@@ -55,7 +55,9 @@ from .modules import (
     integrate as integrate,
     read_swc as read_swc,
 )
+from . import recipes as recipes
 from .plotting import plot_morphology as plot_morphology, plot_traces as plot_traces
+from .recipes import hay_l5pc as hay_l5pc
 from .simulation import (
     Float32Warning as Float32Warning,
     MemoryMapWarning as MemoryMapWarning,
@@ -73,7 +75,7 @@ from .solvers import (
     exponential_euler as exponential_euler,
     tree_solve as tree_solve,
 )
-from .stimuli import Current as Current, step_current as step_current
+from .stimuli import Current as Current, epsp_current as epsp_current, step_current as step_current
 from .synapses import (
     AbstractSynapse as AbstractSynapse,
     Exp2Syn as Exp2Syn,

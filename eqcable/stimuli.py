@@ -122,3 +122,46 @@ def step_current(
     if isinstance(amplitude, jax.core.Tracer):
         return Current(amplitude * jnp.asarray(on, dtype=dtype), float(dt))
     return Current(jax.device_put(np.asarray(amplitude, dtype=dtype) * on), float(dt))
+
+
+def epsp_current(
+    onset: float,
+    tau_rise: float,
+    tau_decay: float,
+    amplitude: ArrayLike,
+    dt: float,
+    t_max: float,
+) -> Current:
+    """An EPSP-shaped current: a difference of exponentials that rises with `tau_rise`
+    and decays with `tau_decay` from `onset`, scaled so that its peak is `amplitude`
+    (the shape of Hay et al.'s ``epsp`` point process and of NEURON's ``Exp2Syn``
+    conductance).
+
+    Step ``k`` gets the value at its midpoint ``t_k + dt/2``, where NEURON's fixed-step
+    method evaluates a point process's current.
+
+    **Arguments:**
+
+    - `onset`: start (ms); `tau_rise` < `tau_decay`: time constants (ms).
+    - `amplitude`: peak current (nA, positive = depolarising); may be a traced value.
+    - `dt`, `t_max`: the run it is for (ms).
+
+    **Returns:** a `Current` of ``round(t_max/dt) + 1`` values (nA).
+
+    **Raises:** `ValueError` for a non-finite onset, non-positive time constants or
+    ``tau_rise >= tau_decay``, and as `step_current` for `dt` and `t_max`.
+    """
+    nsteps = check_time(dt, t_max)
+    if not np.isfinite(onset) or not 0 < tau_rise < tau_decay < np.inf:
+        raise ValueError(
+            f"epsp_current needs a finite onset and 0 < tau_rise < tau_decay (ms), got "
+            f"onset={onset}, tau_rise={tau_rise}, tau_decay={tau_decay}."
+        )
+    t_peak = np.log(tau_decay / tau_rise) * tau_rise * tau_decay / (tau_decay - tau_rise)
+    norm = np.exp(-t_peak / tau_decay) - np.exp(-t_peak / tau_rise)
+    s = np.maximum((np.arange(nsteps + 1) + 0.5) * dt - onset, 0.0)
+    shape = (np.exp(-s / tau_decay) - np.exp(-s / tau_rise)) / norm
+    dtype = jnp.result_type(float)
+    if isinstance(amplitude, jax.core.Tracer):
+        return Current(amplitude * jnp.asarray(shape, dtype=dtype), float(dt))
+    return Current(jax.device_put(np.asarray(amplitude, dtype=dtype) * shape), float(dt))

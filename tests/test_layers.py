@@ -47,7 +47,10 @@ RANKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # The time loop: integrate.py until it moves into simulation/.
     ("simulation", ("eqcable.simulation", "eqcable.integrate")),
     ("modules", ("eqcable.modules",)),
-    ("plotting, io, fitting", ("eqcable.plotting", "eqcable.io", "eqcable.fitting")),
+    (
+        "plotting, io, fitting, recipes",
+        ("eqcable.plotting", "eqcable.io", "eqcable.fitting", "eqcable.recipes"),
+    ),
     ("top-level package", ("eqcable",)),
 )
 

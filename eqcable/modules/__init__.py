@@ -12,5 +12,6 @@ from .swc_cell import (
     DLambda as DLambda,
     MaxLength as MaxLength,
     SwcMap as SwcMap,
+    cell_from_sections as cell_from_sections,
     read_swc as read_swc,
 )

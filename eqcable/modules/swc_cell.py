@@ -103,7 +103,7 @@ MAX_NSEG = 32767
 
 
 def _ncomp(
-    samples: SwcSamples, sections: list[Import3dSection], ncomp, ra: float, cm: float
+    samples: SwcSamples, sections: list[Import3dSection], ncomp, ra: float, cm: np.ndarray
 ) -> list[int]:
     if isinstance(ncomp, DLambda):
         counts = [
@@ -111,11 +111,11 @@ def _ncomp(
                 pt3d_arc_lengths(s.xyz),
                 s.diam.astype(np.float32).astype(float),
                 float(ra),
-                float(cm),
+                float(c),
                 ncomp.d_lambda,
                 ncomp.frequency,
             )
-            for s in sections
+            for s, c in zip(sections, cm, strict=True)
         ]
         return _within_nseg_limit(samples, sections, counts, "the d_lambda rule")
     if isinstance(ncomp, MaxLength):
@@ -224,13 +224,46 @@ def read_swc(
     """
     samples = read_swc_samples(source, min_radius=min_radius)
     sections = import3d_sections(samples)
-    ncomps = _ncomp(samples, sections, ncomp, axial_resistivity, capacitance)
+    return cell_from_sections(
+        samples,
+        sections,
+        ncomp,
+        axial_resistivity=axial_resistivity,
+        capacitance=capacitance,
+        v=v,
+        return_map=return_map,
+    )
+
+
+def cell_from_sections(
+    samples: SwcSamples,
+    sections: Sequence[Import3dSection],
+    ncomp: int | Sequence[int] | DLambda | MaxLength = 1,
+    *,
+    axial_resistivity: float = 35.4,
+    capacitance: float | Sequence[float] = 1.0,
+    v: float = -65.0,
+    return_map: bool = False,
+):
+    """A `Cell` from Import3d's sections of `samples` (what `read_swc` does after reading
+    the file), for builders that change the sections first (e.g.
+    [`eqcable.morphology.replace_axon`][]).
+
+    `capacitance` (µF/cm²) is one value or one per section (`DLambda` uses each section's);
+    the other arguments are `read_swc`'s.
+    """
+    sections = list(sections)
+    cm = np.broadcast_to(np.asarray(capacitance, dtype=np.float64), (len(sections),))
+    if not np.all(np.isfinite(cm) & (cm > 0)):
+        raise ValueError(f"capacitance must be positive (µF/cm²), got {capacitance}.")
+    ncomps = _ncomp(samples, sections, ncomp, axial_resistivity, cm)
     per_section = [
         points_geometry(s.xyz, s.diam / 2.0, n) for s, n in zip(sections, ncomps, strict=True)
     ]
     _check_representable(samples, sections, per_section)
     arrays = {k: np.concatenate([g[k] for g in per_section]) for k in per_section[0]}
-    compartment = Compartment(axial_resistivity=axial_resistivity, capacitance=capacitance, v=v)
+    arrays["capacitance"] = np.repeat(cm, ncomps)
+    compartment = Compartment(axial_resistivity=axial_resistivity, v=v)
     cell = cell_of_sizes(
         ncomps,
         [s.parent for s in sections],

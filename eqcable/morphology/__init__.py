@@ -1,5 +1,6 @@
 """Morphology: the compartment tree, its elimination schedule, SWC reading (NumPy only)."""
 
+from .axon import replace_axon as replace_axon
 from .dhs import Schedule as Schedule, build_schedule as build_schedule
 from .errors import MorphologyError as MorphologyError
 from .sections import (

@@ -73,6 +73,9 @@ from .swc_structure import Locator, check_structure
 SOMA = 1
 """The SWC type id of soma samples."""
 
+AXON = 2
+"""The SWC type id of axon samples."""
+
 NANOMETRE_EXTENT = 50_000.0
 """Extent (µm) above which the coordinates are taken to be in nanometres (a hint)."""
 

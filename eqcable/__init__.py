@@ -2,6 +2,7 @@
 
 import importlib.metadata
 
+from . import recipes as recipes
 from .channels import (
     HH as HH,
     NEURON_IONS as NEURON_IONS,
@@ -55,7 +56,6 @@ from .modules import (
     integrate as integrate,
     read_swc as read_swc,
 )
-from . import recipes as recipes
 from .plotting import plot_morphology as plot_morphology, plot_traces as plot_traces
 from .recipes import hay_l5pc as hay_l5pc
 from .simulation import (

@@ -49,6 +49,27 @@ def neuron_run(
     return out
 
 
+def neuron_import3d(path):
+    """Load an SWC file into NEURON with Import3d: ``{section name: section}``."""
+    from neuron import h
+
+    h.load_file("stdlib.hoc")
+    h.load_file("import3d.hoc")
+    reader = h.Import3d_SWC_read()
+    reader.quiet = 1
+    reader.input(str(path))
+    h.Import3d_GUI(reader, False).instantiate(None)
+    return {sec.name(): sec for sec in h.allsec()}
+
+
+def clear_neuron():
+    """Delete every section NEURON holds."""
+    from neuron import h
+
+    for sec in list(h.allsec()):
+        h.delete_section(sec=sec)
+
+
 def neuron_build(module: ec.AbstractModule):
     """The same model in NEURON: returns ``(sections, segments)``, one segment per
     compartment in flat order.

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import MORPHOLOGIES, run_neuron_segments
+from helpers import MORPHOLOGIES, clear_neuron, neuron_import3d, run_neuron_segments
 
 import eqcable as ec
 
@@ -38,24 +38,6 @@ UNUSUAL = {
 RA, CM, DT, T_MAX = 123.0, 1.1, 0.025, 6.0
 
 
-def _neuron_cell(path):
-    from neuron import h
-
-    h.load_file("import3d.hoc")
-    reader = h.Import3d_SWC_read()
-    reader.quiet = 1
-    reader.input(str(path))
-    h.Import3d_GUI(reader, False).instantiate(None)
-    return {sec.name(): sec for sec in h.allsec()}
-
-
-def _clear_neuron():
-    from neuron import h
-
-    for sec in list(h.allsec()):
-        h.delete_section(sec=sec)
-
-
 def _load(name, ncomp):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # nanometre hints on some edge-case files
@@ -79,7 +61,7 @@ def test_geometry_equals_neuron(name):
 
 
 def _assert_geometry_equals_neuron(name, cell, swc_map):
-    sections = _neuron_cell(MORPHOLOGIES / f"{name}.swc")
+    sections = neuron_import3d(MORPHOLOGIES / f"{name}.swc")
     try:
         assert set(sections) == set(swc_map.section_names)
         for sec in sections.values():
@@ -103,7 +85,7 @@ def _assert_geometry_equals_neuron(name, cell, swc_map):
         ri = prox + np.where(np.isin(np.arange(cell.ncomp), first), 0.0, np.roll(dist, 1))
         np.testing.assert_allclose(ri, [s.ri() for s in segs], rtol=1e-9)
     finally:
-        _clear_neuron()
+        clear_neuron()
 
 
 @pytest.mark.parametrize("ncomp", [3, ec.DLambda(d_lambda=0.05)], ids=["3", "dlambda"])
@@ -121,7 +103,7 @@ def test_unusual_file_warns_once_and_equals_neuron(name, ncomp):
     assert message.startswith(f"{path}, line {line}, sample ") and words in message
     _assert_geometry_equals_neuron(name, cell, swc_map)
     # The sections hang where NEURON's hang.
-    sections = _neuron_cell(path)
+    sections = neuron_import3d(path)
     try:
         for b, n in enumerate(swc_map.section_names):
             p = cell.branch_parents[b]
@@ -132,7 +114,7 @@ def test_unusual_file_warns_once_and_equals_neuron(name, ncomp):
                 assert parent.sec.name() == swc_map.section_names[p]
                 assert parent.x == cell.branch_parent_x[b]
     finally:
-        _clear_neuron()
+        clear_neuron()
 
 
 def _tips(cell, count):
@@ -161,7 +143,7 @@ def test_voltage_traces_equal_neuron(name, variant):
     cell = cell.comp(soma).stimulate(ec.step_current(1.0, 3.0, 1.0, DT, T_MAX))
     ours = np.asarray(cell.comp(record).record().integrate(t_max=T_MAX, dt=DT))
 
-    sections = _neuron_cell(MORPHOLOGIES / f"{name}.swc")
+    sections = neuron_import3d(MORPHOLOGIES / f"{name}.swc")
     try:
         for b, n in enumerate(swc_map.section_names):
             sec = sections[n]
@@ -177,7 +159,7 @@ def test_voltage_traces_equal_neuron(name, variant):
             segs, t_max=T_MAX, dt=DT, record_comps=record, iclamps=[(soma, 1.0, 3.0, 1.0)]
         )
     finally:
-        _clear_neuron()
+        clear_neuron()
     err = np.max(np.abs(ours - ref))
     print(f"{name} {variant}: max |ΔV| = {err:.3g} mV over {len(record)} sites")
     assert err <= 0.01
@@ -190,7 +172,7 @@ def test_d_lambda_equals_neuron(name):
     from neuron import h
 
     cell, swc_map = _load(name, ec.DLambda(d_lambda=0.1, frequency=100.0))
-    sections = _neuron_cell(MORPHOLOGIES / f"{name}.swc")
+    sections = neuron_import3d(MORPHOLOGIES / f"{name}.swc")
     try:
         h.load_file("stdlib.hoc")
         nseg = {}
@@ -200,7 +182,7 @@ def test_d_lambda_equals_neuron(name):
             nseg[n] = int((sec.L / (0.1 * lam) + 0.9) / 2) * 2 + 1
         assert [nseg[n] for n in swc_map.section_names] == list(cell.ncomp_per_branch)
     finally:
-        _clear_neuron()
+        clear_neuron()
 
 
 def test_read_from_string_and_array_equals_file():
@@ -275,7 +257,7 @@ def test_path_distance_equals_neuron():
     cell, swc_map = _load("ca1_n120", 3)
     soma = swc_map.compartment_of(1)
     ours = cell.path_distance(soma)
-    sections = _neuron_cell(MORPHOLOGIES / "ca1_n120.swc")
+    sections = neuron_import3d(MORPHOLOGIES / "ca1_n120.swc")
     try:
         for b, n in enumerate(swc_map.section_names):
             sections[n].nseg = cell.ncomp_per_branch[b]
@@ -283,4 +265,4 @@ def test_path_distance_equals_neuron():
         h.distance(0, segs[soma])
         np.testing.assert_allclose(ours, [h.distance(seg) for seg in segs], rtol=1e-9, atol=1e-9)
     finally:
-        _clear_neuron()
+        clear_neuron()

@@ -7,12 +7,14 @@ steps (``L5PCbiophys3.hoc``), with the catalogue's channels ([`eqcable.channels.
 
 Per SWC type (all: Ra = 100 Ω·cm, leak reversal −90 mV, ``ena`` = 50 mV, ``ek`` = −85 mV):
 
-| type | cm (µF/cm²) | mechanisms (S/cm² unless stated) |
-|---|---|---|
-| soma | 1 | leak 3.38e-5; NaTa_t 2.04, Nap_Et2 0.00172, K_Pst 0.00223, K_Tst 0.0812, SKv3_1 0.693, SK_E2 0.0441, Ca_HVA 0.000992, Ca_LVAst 0.00343, Ih 0.0002; CaDynamics_E2 gamma 0.000501, decay 460 ms |
-| apical | 2 | leak 5.89e-5; NaTa_t 0.0213, SKv3_1 0.000261, SK_E2 0.0012, Im 6.75e-5; Ih, Ca_HVA, Ca_LVAst by distance (below); CaDynamics_E2 gamma 0.000509, decay 122 ms |
-| basal | 2 | leak 4.67e-5; Ih 0.0002 |
-| axon | 1 | leak 3.25e-5 (the reconstructed axon replaced by a stub) |
+- soma (cm 1 µF/cm²): leak 3.38e-5; NaTa_t 2.04, Nap_Et2 0.00172, K_Pst 0.00223,
+  K_Tst 0.0812, SKv3_1 0.693, SK_E2 0.0441, Ca_HVA 0.000992, Ca_LVAst 0.00343, Ih 0.0002
+  (S/cm²); CaDynamics_E2 with gamma 0.000501, decay 460 ms;
+- apical (cm 2): leak 5.89e-5; NaTa_t 0.0213, SKv3_1 0.000261, SK_E2 0.0012, Im 6.75e-5;
+  Ih, Ca_HVA and Ca_LVAst by distance (below); CaDynamics_E2 with gamma 0.000509,
+  decay 122 ms;
+- basal (cm 2): leak 4.67e-5; Ih 0.0002;
+- axon (cm 1): leak 3.25e-5; the reconstructed axon is replaced by a stub.
 
 Along the apical tree, with ``d`` the path distance (µm) of a compartment's centre from
 the point where the (first) apical dendrite leaves the soma and ``D`` the largest such
@@ -48,10 +50,10 @@ from ..channels import (
     NaTa_t,
     SKv3_1,
 )
+from ..modules import Cell, DLambda, MaxLength, cell_from_sections
 from ..morphology.axon import replace_axon
 from ..morphology.import3d import import3d_sections
 from ..morphology.swc import read_swc_samples
-from ..modules import Cell, DLambda, MaxLength, cell_from_sections
 
 SOMA, AXON, BASAL, APICAL = 1, 2, 3, 4
 
@@ -93,6 +95,8 @@ MECHANISMS = {
 
 #: Reversal potentials (mV) of sodium and potassium, and the temperature (°C).
 ENA, EK, CELSIUS = 50.0, -85.0, 34.0
+#: The default discretisation: NEURON's d_lambda rule at 100 Hz, 0.1 λ.
+D_LAMBDA = DLambda(0.1, 100.0)
 #: The axon stub's two sections: length and diameter (µm).
 STUB_LENGTH, STUB_DIAMETER = 30.0, 1.0
 #: The calcium hot zone (µm from the apical dendrite's origin).
@@ -169,7 +173,7 @@ def apical_path(cell: Cell) -> np.ndarray:
 def hay_l5pc(
     source: str | os.PathLike | np.ndarray,
     *,
-    ncomp: int | Sequence[int] | DLambda | MaxLength = DLambda(0.1, 100.0),
+    ncomp: int | Sequence[int] | DLambda | MaxLength = D_LAMBDA,
     v: float = -80.0,
     return_map: bool = False,
 ):

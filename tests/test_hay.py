@@ -3,6 +3,8 @@ independently in NEURON from the same SWC file (Import3d, the axon replaced by h
 densities and distance rules applied with NEURON's own ``distance``, d_lambda with
 NEURON's ``lambda_f``), with our NMODL files of the catalogue (`tests/mod`); float64."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from helpers import MORPHOLOGIES, clear_neuron, neuron_import3d
@@ -177,3 +179,140 @@ def test_the_epsp_alone_sets_off_no_calcium_spike(recipe):
     model = cell.comp(sites[2]).stimulate(ec.epsp_current(*EPSP, DT, t_max))
     hot = np.asarray(model.comp(sites[-1]).record("v").integrate(t_max=t_max, dt=DT))[0]
     assert hot.max() < -30.0
+
+
+# One uniform density of each kind of region (S/cm²): the soma's sodium, the apical
+# SK_E2 and the basal leak.
+GRADIENT = (("soma", "NaTa_t_gNaTa_tbar"), ("apical", "SK_E2_gSK_E2bar"), ("basal", "Leak_gLeak"))
+
+
+@pytest.mark.filterwarnings("ignore::eqcable.TimeStepWarning")
+def test_gradients_wrt_three_densities_equal_finite_differences(recipe):
+    """Through somatic spikes, a back-propagating AP and the BAC-fired Ca spike (40 ms)."""
+    cell, _ = recipe
+    sites = _sites(cell)
+    t_max = 40.0
+    model = cell.comp(sites[0]).stimulate(ec.step_current(*STEP, DT, t_max))
+    model = model.comp(sites[2]).stimulate(ec.epsp_current(*EPSP, DT, t_max))
+    model = model.comp([sites[0], sites[-1]]).record("v")
+    for group, name in GRADIENT:
+        model = model.group(group).make_trainable(name)
+
+    @jax.jit
+    def loss(params):
+        v = model.integrate(params, t_max=t_max, dt=DT)
+        return jnp.mean((v + 65.0) ** 2)
+
+    params = model.params()
+    v = np.asarray(model.integrate(params, t_max=t_max, dt=DT))
+    assert v[0].max() > 0.0 and np.sum(v[1] > -30.0) * DT > 10.0  # spikes, Ca spike
+    grads = jax.grad(loss)(params)
+    for k, (_, name) in enumerate(GRADIENT):
+        x0 = float(params[k][name])
+        eps = 1e-6 * x0
+
+        def moved(x, k=k, name=name):
+            return tuple({name: x} if j == k else p for j, p in enumerate(params))
+
+        fd = (float(loss(moved(x0 + eps))) - float(loss(moved(x0 - eps)))) / (2 * eps)
+        print(f"{name}: gradient {float(grads[k][name]):.8g}, finite differences {fd:.8g}")
+        assert abs(fd) > 0.0
+        np.testing.assert_allclose(float(grads[k][name]), fd, rtol=1e-4, err_msg=name)
+
+
+# ---------------------------------------------------------------- the recipe on other files
+
+SOMA_AXON_DENDRITE = """\
+1 1 0 0 0 8 -1
+2 1 0 10 0 8 1
+3 2 0 -5 0 1 1
+4 2 0 -40 0 0.8 3
+5 3 10 10 0 1.5 2
+6 3 60 10 0 1 5
+7 4 0 40 0 2 2
+8 4 0 400 0 1.5 7
+9 4 50 700 0 1 8
+10 4 -50 800 0 1 8
+"""
+
+
+def test_replace_axon_puts_the_stub_in_place_of_the_axon():
+    from eqcable.morphology import read_swc_samples, replace_axon
+    from eqcable.morphology.import3d import import3d_sections
+
+    samples = read_swc_samples(SOMA_AXON_DENDRITE)
+    sections = import3d_sections(samples)
+    kept, out = replace_axon(samples, sections, (20.0, 40.0, 10.0), (1.0, 0.8, 0.5), 0.5)
+    assert [s.name for s in out] == ["soma[0]", "dend[0]", "apic[0]", "apic[1]", "apic[2]"] + [
+        f"axon[{k}]" for k in range(3)
+    ]
+    assert 2 not in kept.types and kept.nsample == samples.nsample - 2
+    stub = out[-3:]
+    lengths = [float(np.linalg.norm(s.xyz[1] - s.xyz[0])) for s in stub]
+    np.testing.assert_allclose(lengths, [20.0, 40.0, 10.0], rtol=1e-14)
+    assert [s.parent for s in stub] == [0, 5, 6] and [s.parent_x for s in stub] == [0.5, 1, 1]
+    np.testing.assert_allclose(stub[0].xyz[1] - stub[0].xyz[0], [0.0, -20.0, 0.0], atol=1e-12)
+    # The other sections keep their points, and their rows point at the same samples.
+    for old, new in zip([s for s in sections if s.type != 2], out, strict=False):
+        np.testing.assert_array_equal(old.xyz, new.xyz)
+        np.testing.assert_array_equal(samples.ids[old.rows], kept.ids[new.rows])
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("1 3 0 0 0 1 -1\n2 3 0 10 0 1 1\n", "root section is a soma"),
+        ("1 1 0 0 0 5 -1\n2 2 0 -10 0 1 1\n3 2 0 -30 0 1 2\n4 3 0 -50 0 1 2\n", "dend"),
+    ],
+)
+@pytest.mark.filterwarnings("ignore::eqcable.morphology.swc.UnusualMorphologyWarning")
+def test_replace_axon_refuses_what_it_cannot_replace(text, match):
+    with pytest.raises(ValueError, match=match):
+        ec.hay_l5pc(text)
+
+
+def test_bad_stub_sizes_are_refused():
+    from eqcable.morphology import read_swc_samples, replace_axon
+    from eqcable.morphology.import3d import import3d_sections
+
+    samples = read_swc_samples(SOMA_AXON_DENDRITE)
+    sections = import3d_sections(samples)
+    for lengths, diameters in (((30.0,), (1.0, 1.0)), ((30.0, -1.0), (1.0, 1.0)), ((), ())):
+        with pytest.raises(ValueError, match="stub|diameter"):
+            replace_axon(samples, sections, lengths, diameters)
+    with pytest.raises(ValueError, match="attach_x"):
+        replace_axon(samples, sections, attach_x=1.5)
+
+
+def test_other_types_are_refused():
+    with pytest.raises(ValueError, match=r"type\(s\) \[5\]"):
+        ec.hay_l5pc(SOMA_AXON_DENDRITE + "11 5 0 -50 0 1 1\n")
+
+
+@pytest.mark.filterwarnings("ignore::eqcable.TimeStepWarning")
+@pytest.mark.parametrize("name", ["ca1_n120", "allen_485574832", "small", "no_apical"])
+def test_recipe_builds_and_runs_on_other_morphologies(name):
+    """Any file with types 1-4: with or without an axon (a stub either way) or an apical
+    tree (no distance rules then)."""
+    source = {
+        "small": SOMA_AXON_DENDRITE,
+        "no_apical": "\n".join(SOMA_AXON_DENDRITE.splitlines()[:6]),
+    }.get(name, MORPHOLOGIES / f"{name}.swc")
+    cell, swc_map = ec.hay_l5pc(source, return_map=True)
+    assert swc_map.section_names[-2:] == ("axon[0]", "axon[1]")
+    assert 2 not in swc_map.samples.types
+    np.testing.assert_allclose(np.asarray(cell.group("axon").get("length")).sum(), 60.0)
+    assert float(cell.celsius) == 34.0
+    if 4 in cell.branch_types:
+        d, longest = hay.apical_distance(cell)
+        ih = np.asarray(cell.group("apical").get("Ih_gIhbar"))
+        apical = np.repeat(np.asarray(cell.branch_types) == 4, cell.ncomp_per_branch)
+        np.testing.assert_allclose(ih, hay.ih_density(d[apical] / longest), rtol=1e-12)
+        path = hay.apical_path(cell)
+        assert np.all(np.diff(d[path]) > 0) and d[path[-1]] <= longest
+    else:
+        with pytest.raises(ValueError, match="no apical"):
+            hay.apical_distance(cell)
+    soma = cell.comp(0).stimulate(ec.step_current(1.0, 5.0, 2.0, DT, 10.0))
+    v = np.asarray(soma.comp(0).record("v").integrate(t_max=10.0, dt=DT))
+    assert np.all(np.isfinite(v)) and v.max() > -70.0

@@ -1,10 +1,6 @@
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import jax
 import pytest
+from helpers import compile_mod_files
 
 # Accuracy is asserted throughout the suite (NEURON parity to 1e-6 mV, finite-difference
 # gradients to 1e-5), so the tests run in float64.
@@ -29,9 +25,6 @@ def _release_compiled_programs():
         jax.clear_caches()
 
 
-MOD_FILES = Path(__file__).parent / "mod"
-
-
 @pytest.fixture(scope="session")
 def bbp_mechanisms(tmp_path_factory):
     """The catalogue's NMODL files (`tests/mod`) compiled with NEURON's ``nrnivmodl`` into
@@ -40,15 +33,9 @@ def bbp_mechanisms(tmp_path_factory):
 
     if hasattr(h, "NaTs2_t"):  # loaded already (e.g. by another fixture instance)
         return
-    nrnivmodl = shutil.which("nrnivmodl") or str(Path(sys.executable).parent / "nrnivmodl")
     build = tmp_path_factory.mktemp("mod")
-    for f in MOD_FILES.glob("*.mod"):
-        shutil.copy(f, build)
-    result = subprocess.run([nrnivmodl, "."], cwd=build, capture_output=True, text=True)
-    library = next(build.glob("*/libnrnmech.so"), None) or next(build.glob("*/*.dylib"), None)
-    if result.returncode != 0 or library is None:
-        pytest.fail(
-            "nrnivmodl could not compile tests/mod (it needs a C compiler, e.g. gcc or "
-            f"clang):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
-        )
+    try:
+        library = compile_mod_files(build)
+    except RuntimeError as error:
+        pytest.fail(str(error))
     h.nrn_load_dll(str(library))

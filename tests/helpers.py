@@ -1,6 +1,9 @@
 """Shared test helpers: a NEURON model built from an eqcable module, finite differences."""
 
 import contextlib
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +50,29 @@ def neuron_run(
     )
     del segments, sections
     return out
+
+
+MOD_FILES = Path(__file__).parent / "mod"
+
+
+def compile_mod_files(build: Path) -> Path:
+    """Compile the catalogue's NMODL files (`tests/mod`) with NEURON's ``nrnivmodl`` in the
+    folder `build`; returns the library to load with ``h.nrn_load_dll``.
+
+    **Raises:** `RuntimeError` with nrnivmodl's output if it fails (it needs a C compiler,
+    e.g. gcc or clang).
+    """
+    nrnivmodl = shutil.which("nrnivmodl") or str(Path(sys.executable).parent / "nrnivmodl")
+    for f in MOD_FILES.glob("*.mod"):
+        shutil.copy(f, build)
+    result = subprocess.run([nrnivmodl, "."], cwd=build, capture_output=True, text=True)
+    library = next(build.glob("*/libnrnmech.so"), None) or next(build.glob("*/*.dylib"), None)
+    if result.returncode != 0 or library is None:
+        raise RuntimeError(
+            "nrnivmodl could not compile tests/mod (it needs a C compiler, e.g. gcc or "
+            f"clang):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
+    return library
 
 
 def neuron_import3d(path):

@@ -12,6 +12,7 @@ from ..simulation.loop import check_run, segment_length, simulate
 from ..simulation.mappings import warn_if_near_mapping_limit
 from ..simulation.model import AbstractModel
 from ..simulation.precision import warn_if_single_precision
+from ..simulation.subsets import channel_subsets
 from ..simulation.timestep import check_time_step
 from ..solvers.stepping import AbstractStepper
 from ..solvers.tree_solve import AbstractTreeSolver
@@ -81,14 +82,15 @@ def integrate(
     check_time_step(module, scheme.dt, scheme.stepper)
     nnodes = module.structure.node_to_comp.shape[0]
     segment = segment_length(checkpoint_length, nsteps, nnodes)
-    return _run(module, params, scheme, nsteps, segment)
+    return _run(module, params, scheme, nsteps, segment, channel_subsets(module))
 
 
-def _run_impl(module, params, scheme, nsteps: int, segment: int | None):
+def _run_impl(module, params, scheme, nsteps: int, segment: int | None, subsets):
     warn_if_near_mapping_limit()  # Python here runs once per trace, i.e. per compilation
     if params is not None:
         params = parameters.error_if_not_finite(params)
-    return simulate(parameters.apply_params(module, params), scheme, nsteps, segment)
+    module = parameters.apply_params(module, params)
+    return simulate(module, scheme, nsteps, segment, subsets)
 
 
 # Compiled once per module structure, scheme and number of steps.

@@ -11,6 +11,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
 from ..solvers.choice import default_solver
@@ -23,6 +24,7 @@ from .model import AbstractModel
 from .recording import Recorder
 from .state import State, initial_channel_states
 from .step import Membrane, Scheme, membrane_currents, membrane_step, presynaptic
+from .subsets import Subsets
 from .system import System, electrical_system
 
 # Bytes kept per node and time step by the unsegmented loop's reverse mode (voltage,
@@ -122,11 +124,16 @@ def injected_currents(model: AbstractModel, system: System, nsteps: int, dtype):
 
 
 def simulate(
-    model: AbstractModel, scheme: Scheme, nsteps: int, segment: int | None = None
+    model: AbstractModel,
+    scheme: Scheme,
+    nsteps: int,
+    segment: int | None = None,
+    subsets: Subsets | None = None,
 ) -> Float[Array, "nrec ntime"]:
     """Simulate `model` for `nsteps` steps of `scheme`; return its recordings, one row
     per recorded site and ``nsteps + 1`` columns (time 0 included). Settings are
-    checked by `check_run`; this function only traces."""
+    checked by `check_run`; this function only traces. `subsets` (from
+    `channel_subsets`, computed before tracing) evaluates channels only where they are."""
     system = electrical_system(model)
     nodes = system.nodes
     # Mechanisms live on compartments only (branch-point and padding nodes carry no
@@ -142,6 +149,7 @@ def simulate(
             system.to_membrane(dict(model.ions)),
             tuple(r.name for r in model.recordings),
         ),
+        where=tuple(None if w is None else np.asarray(w) for w in subsets or ()),
     )
     v0 = nodes(model.v)
     syn = prepare_synapses(

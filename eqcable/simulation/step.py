@@ -17,6 +17,7 @@ from typing import NamedTuple
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Bool, Float
 
 from ..channels.base import AbstractChannel
@@ -25,18 +26,27 @@ from ..solvers.tree_solve import AbstractTreeSolver
 from ..synapses.wiring import synaptic_currents
 from .ions import IonPlan, ion_values
 from .state import mechanism_states
+from .subsets import Placement
 from .system import System
 
 
 class Membrane(NamedTuple):
     """The channels of a model, on its compartments: `channels` (parameters per
     compartment), `masks` (where each channel is inserted), the temperature `celsius`
-    (°C) and the behaviour of the ion quantities (`ions`)."""
+    (°C), the behaviour of the ion quantities (`ions`) and, per channel, the compartments
+    it is evaluated on only (`where`, see `eqcable.simulation.subsets`; ``None`` or
+    empty: everywhere, masked)."""
 
     channels: tuple[AbstractChannel, ...]
     masks: tuple[Bool[Array, " ncomp"], ...]
     celsius: Float[Array, ""]
     ions: IonPlan
+    where: tuple[np.ndarray | None, ...] = ()
+
+    def placements(self) -> tuple[Placement, ...]:
+        """Where each channel is evaluated."""
+        where = self.where or (None,) * len(self.channels)
+        return tuple(Placement(m, w) for m, w in zip(self.masks, where, strict=True))
 
 
 class Scheme(eqx.Module):
@@ -68,16 +78,17 @@ def membrane_currents(membrane: Membrane, states, ions, v):
     g_mem = jnp.zeros_like(v)
     carried = membrane.ions.currents
     written: dict[str, Array] = {q: jnp.zeros_like(v) for q in carried}
-    for ch, mask in zip(membrane.channels, membrane.masks, strict=True):
-        st = mechanism_states(ch, states, ions)
+    n = v.shape[0]
+    for ch, place in zip(membrane.channels, membrane.placements(), strict=True):
+        st = place.take(mechanism_states(ch, states, ions), n)
+        ch, vv = place.take(ch, n), place.take(v, n)
         # Linearise the channel current around v: i(v) and di/dv (exact, by autodiff).
-        i, g = jax.jvp(lambda vv, ch=ch, st=st: ch.current(st, vv), (v,), (jnp.ones_like(v),))
-        i_mem = i_mem + jnp.where(mask, i, 0.0)
-        g_mem = g_mem + jnp.where(mask, g, 0.0)
+        i, g = jax.jvp(lambda x, ch=ch, st=st: ch.current(st, x), (vv,), (jnp.ones_like(vv),))
+        i_mem, g_mem = place.add(i_mem, i), place.add(g_mem, g)
         if any(q in carried for q in ch.ion_writes):
-            for q, x in ch.ion_currents(st, v).items():
+            for q, x in ch.ion_currents(st, vv).items():
                 if q in carried:
-                    written[q] = written[q] + jnp.where(mask, x, 0.0)
+                    written[q] = place.add(written[q], x)
     return i_mem, g_mem, written
 
 
@@ -91,15 +102,17 @@ def advance_channels(
     written = set(membrane.ions.written)
     first = [k for k, ch in enumerate(membrane.channels) if written & set(ch.ion_writes)]
     rest = [k for k in range(len(membrane.channels)) if k not in first]
+    places, size = membrane.placements(), v.shape[0]
     for k in first + rest:
-        ch, mask = membrane.channels[k], membrane.masks[k]
-        st = mechanism_states(ch, states, ions)
-        for n, x in ch.step(st, v, dt, membrane.celsius).items():
+        ch, place = membrane.channels[k], places[k]
+        st = place.take(mechanism_states(ch, states, ions), size)
+        out = place.take(ch, size).step(st, place.take(v, size), dt, membrane.celsius)
+        for n, x in out.items():
             if n in ch.state_names:
                 name = f"{ch.name}_{n}"
-                new_states[name] = jnp.where(mask, x, states[name])
+                new_states[name] = place.update(states[name], x)
             elif n in ch.ion_writes and n in written:
-                ions[n] = jnp.where(mask, x, ions[n])
+                ions[n] = place.update(ions[n], x)
             else:
                 raise ValueError(
                     f"{ch.name}.step returned {n!r}, which is neither one of its states "

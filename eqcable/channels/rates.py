@@ -15,6 +15,19 @@ def vtrap(x: Float[ArrayLike, "*#s"], y: float) -> Float[Array, "*s"]:
     return _vtrap_series(x, y)
 
 
+def vtrap_pair(
+    x: Float[ArrayLike, "*#s"], y: float
+) -> tuple[Float[Array, "*s"], Float[Array, "*s"]]:
+    """``(vtrap(−x, y), vtrap(x, y))``, the forward and backward rates many channels
+    take from one argument, with one exponential between them in float64 (``exp(−x/y)``
+    as ``1/exp(x/y)``: one more rounding, within NEURON's form's own precision near the
+    singularity; `vtrap` itself in float32)."""
+    if jnp.finfo(jnp.result_type(x)).bits >= 64:
+        e = jnp.exp(x / y)
+        return vtrap_from_exp(-x, y, 1.0 / e), vtrap_from_exp(x, y, e)
+    return _vtrap_series(-x, y), _vtrap_series(x, y)
+
+
 def vtrap_from_exp(x, y, e=None):
     """`vtrap` in NEURON's arithmetic, with ``e = exp(x/y)`` computed by the caller if
     given (shared between rates)."""

@@ -7,15 +7,16 @@ from jaxtyping import ArrayLike
 from ...solvers.gates import exponential_euler
 from ..base import AbstractChannel
 from ..parameter import parameter
-from ..rates import q_factor, sigmoid, vtrap
+from ..rates import q_factor, sigmoid, vtrap, vtrap_pair
 
 
 def _transient_rates(v, celsius, vm: float, vh: float):
     """(m∞, τm, h∞, τh) of the Colbert & Pan (2002) transient sodium current, with its
     activation centred at −`vm` mV and inactivation at −`vh` mV; τ in ms."""
     qt = q_factor(celsius, 2.3, 21.0)
-    am, bm = 0.182 * vtrap(-(v + vm), 6.0), 0.124 * vtrap(v + vm, 6.0)
-    ah, bh = 0.015 * vtrap(v + vh, 6.0), 0.015 * vtrap(-(v + vh), 6.0)
+    am, bm = vtrap_pair(v + vm, 6.0)
+    bh, ah = vtrap_pair(v + vh, 6.0)
+    am, bm, ah, bh = 0.182 * am, 0.124 * bm, 0.015 * ah, 0.015 * bh
     return am / (am + bm), 1.0 / (am + bm) / qt, ah / (ah + bh), 1.0 / (ah + bh) / qt
 
 
@@ -85,7 +86,8 @@ class NaTs2_t(AbstractChannel):
 def _persistent_rates(v, celsius):
     """(m∞, τm, h∞, τh) of the persistent sodium current (Magistretti & Alonso 1999)."""
     qt = q_factor(celsius, 2.3, 21.0)
-    am, bm = 0.182 * vtrap(-(v + 38.0), 6.0), 0.124 * vtrap(v + 38.0, 6.0)
+    am, bm = vtrap_pair(v + 38.0, 6.0)
+    am, bm = 0.182 * am, 0.124 * bm
     ah = 2.88e-6 * vtrap(v + 17.0, 4.63)
     bh = 6.94e-6 * vtrap(-(v + 64.4), 2.63)
     m_inf = sigmoid(v, -52.6, 4.6)

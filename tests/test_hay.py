@@ -22,9 +22,11 @@ EPSP_DISTANCE = 620.0  # µm from the apical origin, as in Hay et al.'s BAC prot
 V_TOL = 0.01  # mV (the issue's bound; measured ~1e-9, see the closing note)
 
 
-def neuron_hay(cell, swc_map, source=SWC):
+def neuron_hay(cell, swc_map, source=SWC, section_ends=False):
     """Hay et al.'s recipe in NEURON, by hand: returns one segment per compartment of
-    `cell` (matched by section name; the stubs are ours ``axon[0]``, ``axon[1]``)."""
+    `cell` (matched by section name; the stubs are ours ``axon[0]``, ``axon[1]``). With
+    `section_ends`, each apical section's last segment takes the densities at the
+    section's end, as Hay et al.'s hoc ``for (x)`` loop leaves it."""
     from neuron import h
 
     sections = neuron_import3d(source)
@@ -57,8 +59,9 @@ def neuron_hay(cell, swc_map, source=SWC):
     apical = [s for n, s in sections.items() if kind[n] == "apic"]
     longest = max(h.distance(origin, s(1)) for s in apical if len(s.children()) == 0)
     for sec in apical:
-        for seg in sec:
-            d = h.distance(origin, seg)
+        for k, seg in enumerate(sec):
+            end = section_ends and k == sec.nseg - 1
+            d = h.distance(origin, sec(1.0) if end else seg)
             seg.gIhbar_Ih = 0.0002 * (-0.8696 + 2.087 * np.exp(3.6161 * d / longest))
             inside = 685.0 < d < 885.0
             seg.gCa_LVAstbar_Ca_LVAst = 0.0187 * (1.0 if inside else 0.01)
@@ -80,6 +83,19 @@ def _insert(sec, mechanism):
     sec.insert(mechanism.name)
     for p in mechanism.param_names():
         setattr(sec, f"{p}_{mechanism.name}", float(getattr(mechanism, p)))
+
+
+def _assert_densities_equal(cell, segments):
+    """The densities the distance rules give, compartment by compartment."""
+    for name, mech, field in (
+        ("Ih_gIhbar", "Ih", "gIhbar"),
+        ("Ca_LVAst_gCa_LVAstbar", "Ca_LVAst", "gCa_LVAstbar"),
+        ("Ca_HVA_gCa_HVAbar", "Ca_HVA", "gCa_HVAbar"),
+    ):
+        k = [ch.name for ch in cell.channels].index(mech)
+        where = np.flatnonzero(np.asarray(cell.channel_masks[k]))
+        theirs = [getattr(getattr(segments[c], mech), field) for c in where]
+        np.testing.assert_allclose(np.asarray(cell.get(name))[where], theirs, rtol=1e-12)
 
 
 @pytest.fixture(scope="module")
@@ -133,16 +149,7 @@ def test_recipe_equals_neuron_with_backpropagating_ap_and_calcium_spike(recipe, 
     ours = np.asarray(model.integrate(t_max=T_MAX, dt=DT))
     try:
         sections, segments = neuron_hay(cell, swc_map)
-        # The densities the rules give, compartment by compartment.
-        for name, mech, field in (
-            ("Ih_gIhbar", "Ih", "gIhbar"),
-            ("Ca_LVAst_gCa_LVAstbar", "Ca_LVAst", "gCa_LVAstbar"),
-            ("Ca_HVA_gCa_HVAbar", "Ca_HVA", "gCa_HVAbar"),
-        ):
-            k = [ch.name for ch in cell.channels].index(mech)
-            where = np.flatnonzero(np.asarray(cell.channel_masks[k]))
-            theirs = [getattr(getattr(segments[c], mech), field) for c in where]
-            np.testing.assert_allclose(np.asarray(cell.get(name))[where], theirs, rtol=1e-12)
+        _assert_densities_equal(cell, segments)
         ref = _run_neuron(segments, sites, sites[0], sites[2])
     finally:
         clear_neuron()
@@ -167,6 +174,24 @@ def test_recipe_equals_neuron_with_backpropagating_ap_and_calcium_spike(recipe, 
     # above −30 mV for more than 10 ms, calcium rising several times its resting level.
     assert np.sum(hot > -30.0) * DT > 10.0 and hot.max() > 0.0
     assert cai.max() > 4 * cai[0]
+
+
+def test_section_ends_as_in_hays_hoc(recipe, bbp_mechanisms):
+    """`section_ends=True`: each apical section's last segment has the densities at the
+    section's end, as Hay et al.'s ``for (x)`` loop sets them; the rest is unchanged."""
+    cell, swc_map = ec.hay_l5pc(SWC, section_ends=True, return_map=True)
+    try:
+        _, segments = neuron_hay(cell, swc_map, section_ends=True)
+        _assert_densities_equal(cell, segments)
+    finally:
+        clear_neuron()
+    centres = np.asarray(recipe[0].get("Ih_gIhbar"))
+    ends = np.asarray(cell.get("Ih_gIhbar"))
+    last = np.cumsum(cell.ncomp_per_branch) - 1
+    apical_last = last[np.asarray(cell.branch_types) == 4]
+    assert np.all(ends[apical_last] > centres[apical_last])  # Ih rises with distance
+    others = np.setdiff1d(np.arange(cell.ncomp), apical_last)
+    np.testing.assert_array_equal(ends[others], centres[others])
 
 
 @pytest.mark.filterwarnings("ignore::eqcable.TimeStepWarning")

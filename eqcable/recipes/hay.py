@@ -27,8 +27,8 @@ distance to an apical tip:
 Hay et al.'s hoc measures ``d`` from the same point (its ``distribute_channels`` leaves
 NEURON's distance origin at ``apic[0](0)``) and evaluates the rules in a ``for (x)``
 loop, whose last iteration (x = 1) gives each section's last segment the value at the
-section's end rather than at the segment's centre; here every compartment gets the value
-at its centre.
+section's end rather than at the segment's centre. By default every compartment gets the
+value at its centre; ``hay_l5pc(..., section_ends=True)`` reproduces the hoc.
 """
 
 import os
@@ -175,6 +175,7 @@ def hay_l5pc(
     *,
     ncomp: int | Sequence[int] | DLambda | MaxLength = D_LAMBDA,
     v: float = -80.0,
+    section_ends: bool = False,
     return_map: bool = False,
 ):
     """Hay et al. (2011)'s L5b pyramidal cell on the morphology in `source` (see this
@@ -193,6 +194,9 @@ def hay_l5pc(
     - `ncomp`: compartments per section, as for `read_swc`; by default NEURON's d_lambda
       rule at 100 Hz and 0.1 λ, with each section's capacitance and Ra = 100 Ω·cm.
     - `v`: the initial voltage (mV).
+    - `section_ends`: give each apical branch's last compartment the densities at the
+      branch's distal end, as Hay et al.'s hoc does (see above); by default the densities
+      at each compartment's centre.
     - `return_map`: also return the [`eqcable.SwcMap`][] (section names as NEURON names
       them after the replacement: the stub is ``axon[0]``, ``axon[1]``; its samples are the
       file's without the axon's).
@@ -237,6 +241,9 @@ def hay_l5pc(
     cell = cell.set("ena", ENA).set("ek", EK)
     if APICAL in present:
         d, longest = apical_distance(cell)
+        if section_ends:
+            last = np.cumsum(cell.ncomp_per_branch) - 1
+            d[last] += 0.5 * np.asarray(cell.length)[last]
         apical = np.repeat(np.asarray(cell.branch_types) == APICAL, cell.ncomp_per_branch)
         d = d[apical]
         group = cell.group(APICAL)

@@ -67,3 +67,15 @@ def test_a_traced_module_is_evaluated_masked():
         return module.integrate(t_max=T_MAX, dt=DT)
 
     np.testing.assert_allclose(run(cell), cell.integrate(t_max=T_MAX, dt=DT), rtol=1e-12)
+
+
+def test_a_channel_inserted_nowhere_is_evaluated_nowhere():
+    cell = _cell()
+    k = [ch.name for ch in cell.channels].index("SK_E2")
+    masks = list(cell.channel_masks)
+    masks[k] = jnp.zeros_like(masks[k])
+    cell = eqx.tree_at(lambda c: c.channel_masks, cell, tuple(masks))
+    assert channel_subsets(cell)[k] == ()
+    np.testing.assert_allclose(
+        cell.integrate(t_max=T_MAX, dt=DT), _masked(cell), rtol=1e-12, atol=1e-12
+    )

@@ -149,7 +149,7 @@ def simulate(
             system.to_membrane(dict(model.ions)),
             tuple(r.name for r in model.recordings),
         ),
-        where=tuple(None if w is None else np.asarray(w) for w in subsets or ()),
+        where=tuple(None if w is None else np.asarray(w, np.int64) for w in subsets or ()),
     )
     v0 = nodes(model.v)
     syn = prepare_synapses(

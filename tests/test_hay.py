@@ -3,6 +3,7 @@ independently in NEURON from the same SWC file (Import3d, the axon replaced by h
 densities and distance rules applied with NEURON's own ``distance``, d_lambda with
 NEURON's ``lambda_f``), with our NMODL files of the catalogue (`tests/mod`); float64."""
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -341,3 +342,15 @@ def test_recipe_builds_and_runs_on_other_morphologies(name):
     soma = cell.comp(0).stimulate(ec.step_current(1.0, 5.0, 2.0, DT, 10.0))
     v = np.asarray(soma.comp(0).record("v").integrate(t_max=10.0, dt=DT))
     assert np.all(np.isfinite(v)) and v.max() > -70.0
+
+
+def test_the_recipe_cell_saves_and_loads(recipe, tmp_path):
+    cell, _ = recipe
+    ec.save(tmp_path / "hay.eqc", cell)
+    loaded = ec.load(tmp_path / "hay.eqc")
+    assert [ch.name for ch in loaded.channels] == [ch.name for ch in cell.channels]
+    ours = jax.tree.leaves(eqx.filter(cell, eqx.is_array))
+    theirs = jax.tree.leaves(eqx.filter(loaded, eqx.is_array))
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(a, b)

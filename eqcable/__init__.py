@@ -56,6 +56,7 @@ from .modules import (
     integrate as integrate,
     read_swc as read_swc,
 )
+from .nmodl import NmodlError as NmodlError, read_nmodl as read_nmodl
 from .plotting import plot_morphology as plot_morphology, plot_traces as plot_traces
 from .recipes import hay_l5pc as hay_l5pc
 from .simulation import (

@@ -48,8 +48,8 @@ RANKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("simulation", ("eqcable.simulation", "eqcable.integrate")),
     ("modules", ("eqcable.modules",)),
     (
-        "plotting, io, fitting, recipes",
-        ("eqcable.plotting", "eqcable.io", "eqcable.fitting", "eqcable.recipes"),
+        "plotting, io, fitting, recipes, nmodl",
+        ("eqcable.plotting", "eqcable.io", "eqcable.fitting", "eqcable.recipes", "eqcable.nmodl"),
     ),
     ("top-level package", ("eqcable",)),
 )

@@ -5,6 +5,8 @@ import dataclasses
 from typing import ClassVar
 
 import equinox as eqx
+import jax
+import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
 
 from .ion_use import ion_use, parse, species_table
@@ -39,6 +41,9 @@ class AbstractMechanism(eqx.Module):
     #: Units of states that have one (e.g. ``{"A": "µS"}``); others are dimensionless
     #: (``"1"``). Used to label recordings.
     state_units: ClassVar[dict[str, str]] = {}
+    #: Whether `current` needs the temperature: it then receives ``celsius`` (°C) in its
+    #: ``states`` (NMODL files whose BREAKPOINT reads it, e.g. through ``ghk``).
+    reads_celsius: ClassVar[bool] = False
 
     @classmethod
     def param_names(cls) -> tuple[str, ...]:
@@ -130,6 +135,18 @@ class AbstractChannel(AbstractMechanism):
     @abc.abstractmethod
     def current(self, states: dict[str, Array], v: Float[Array, "*c"]) -> Float[Array, "*c"]:
         """Outward membrane current density (mA/cm²) at voltage `v` (mV)."""
+
+    def linearise(
+        self, states: dict[str, Array], v: Float[Array, "*c"]
+    ) -> tuple[Float[Array, "*c"], Float[Array, "*c"]]:
+        """The current (mA/cm²) and its slope ``di/dv`` (S/cm²) at `v`, for the implicit
+        voltage step.
+
+        By default the exact derivative, by autodiff. A channel may replace it (channels
+        imported with ``read_nmodl(..., linearisation="neuron")`` use NEURON's forward
+        difference).
+        """
+        return jax.jvp(lambda x: self.current(states, x), (v,), (jnp.ones_like(v),))
 
     def ion_currents(
         self, states: dict[str, Array], v: Float[Array, "*c"]

@@ -146,4 +146,6 @@ class Recorder:
         local = {key: states[key][at] for key in own}
         values = ion_values(self.membrane.ions, ions, self.membrane.celsius)
         st = mechanism_states(ch, local, {q: x[at] for q, x in values.items()})
+        if ch.reads_celsius:
+            st = {**st, "celsius": self.membrane.celsius}
         return jnp.where(m.masks[k][at], ch.current(st, v[self.membrane_node[at]]), 0.0)

@@ -5,7 +5,9 @@
    the current with respect to the voltage, at the present voltage — `membrane_currents`;
 3. the implicit voltage step solves the tree system (the custom-JVP tree solve) for the
    new voltage — `eqcable.solvers.voltage_step`;
-4. concentrations, then channel states, advance at the new voltage — `advance_channels`.
+4. synapses that integrate after the voltage step (`AbstractSynapse.advance`, NEURON's
+   point-process order), then concentrations, then channel states advance at the new
+   voltage — `advance_synapses`, `advance_channels`.
 
 Ion quantities (`eqcable.simulation.ions`): reversal potentials are taken from the
 concentrations at the start of the step, ion currents at the voltage of the start of the
@@ -15,7 +17,6 @@ step, as in NEURON.
 from typing import NamedTuple
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float
@@ -23,7 +24,7 @@ from jaxtyping import Array, Bool, Float
 from ..channels.base import AbstractChannel
 from ..solvers.stepping import AbstractStepper, voltage_step
 from ..solvers.tree_solve import AbstractTreeSolver
-from ..synapses.wiring import synaptic_currents
+from ..synapses.wiring import advance_synapses, synaptic_currents
 from .ions import IonPlan, ion_values
 from .state import mechanism_states
 from .subsets import Placement
@@ -81,9 +82,11 @@ def membrane_currents(membrane: Membrane, states, ions, v):
     n = v.shape[0]
     for ch, place in zip(membrane.channels, membrane.placements(), strict=True):
         st = place.take(mechanism_states(ch, states, ions), n)
+        if ch.reads_celsius:
+            st = {**st, "celsius": membrane.celsius}
         ch, vv = place.take(ch, n), place.take(v, n)
-        # Linearise the channel current around v: i(v) and di/dv (exact, by autodiff).
-        i, g = jax.jvp(lambda x, ch=ch, st=st: ch.current(st, x), (vv,), (jnp.ones_like(vv),))
+        # Linearise the channel current around v: i(v) and di/dv (by default exact).
+        i, g = ch.linearise(st, vv)
         i_mem, g_mem = place.add(i_mem, i), place.add(g_mem, g)
         if any(q in carried for q in ch.ion_writes):
             for q, x in ch.ion_currents(st, vv).items():
@@ -153,6 +156,7 @@ def membrane_step(
         scheme.solver,
         system.tree,
     )
+    syn = advance_synapses(wirings, syn, v, scheme.dt)
     values = {**values, **currents}
     states, values = advance_channels(membrane, states, values, v[system.membrane_node], scheme.dt)
     ions = {q: values[q] for q in ions}

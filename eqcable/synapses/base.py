@@ -57,6 +57,15 @@ class AbstractSynapse(AbstractMechanism):
     ) -> Float[Array, "*c"]:
         """Synaptic current (nA, outward positive) at postsynaptic voltage `v_post` (mV)."""
 
+    def advance(
+        self, states: dict[str, Array], v_post: Float[Array, "*c"], dt: float
+    ) -> dict[str, Array]:
+        """Advance the states by `dt` (ms) after the voltage step, at the new postsynaptic
+        voltage `v_post` (mV): NEURON's order for a point process (events and current at
+        the start of the step, its SOLVE after the voltage). By default nothing: a
+        synapse advances in `step`, at the start of the step (Jaxley's order)."""
+        return states
+
     def linearise(
         self, states: dict[str, Array], pre: Float[Array, "*c"], v_post: Float[Array, "*c"]
     ) -> tuple[Float[Array, "*c"], Float[Array, "*c"]]:

@@ -130,6 +130,14 @@ def synaptic_currents(wirings, syn_states, sigs, v: Float[Array, " nnodes"], dt:
     return tuple(new_states), i_syn, g_syn
 
 
+def advance_synapses(wirings, syn_states, v: Float[Array, " nnodes"], dt: float) -> tuple:
+    """Every group's states after the voltage step (`AbstractSynapse.advance`), at the new
+    voltage `v` (mV)."""
+    return tuple(
+        w.synapse.advance(st, v[w.post_node], dt) for w, st in zip(wirings, syn_states, strict=True)
+    )
+
+
 class SynapseSetup(NamedTuple):
     """What the time loop needs for a network's synapses (empty for single cells).
 

@@ -1,0 +1,105 @@
+"""`read_nmodl`: NEURON's own NMODL files and the catalogue's (`tests/mod`), imported,
+equal NEURON running the same files (float64) and the hand-written eqcable classes."""
+
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+from helpers import MOD_FILES, eqcable_run, neuron_run
+from test_catalogue import CASES, _assert_equal, _compartment, _runs
+
+import eqcable as ec
+
+neuron = pytest.importorskip("neuron")
+NEURON_MOD = Path(neuron.__file__).parent / ".data" / "share" / "modfile"
+
+
+def _imported(channel, linearisation="exact"):
+    """The class of `channel`'s NMODL file, imported, with the same parameters."""
+    cls = ec.read_nmodl(MOD_FILES / f"{channel.name}.mod", linearisation=linearisation)
+    return cls(**{p: getattr(channel, p) for p in channel.param_names()})
+
+
+def test_neurons_hh_and_pas_equal_neuron_and_the_hand_written_classes():
+    hh, pas = ec.read_nmodl(NEURON_MOD / "hh.mod"), ec.read_nmodl(NEURON_MOD / "passive.mod")
+    assert issubclass(hh, ec.AbstractChannel) and hh.state_names == ("m", "h", "n")
+    assert hh.ion_reads == ("ena", "ek") and hh.ion_writes == ("ina", "ik")
+    b0 = ec.Branch(ec.Compartment(radius=2.0, length=20.0), ncomp=4)
+    b1 = ec.Branch(ec.Compartment(radius=0.8, length=12.0), ncomp=3)
+    traces = {}
+    for label, channels in {
+        "imported": [hh(gkbar=0.04), pas(g=1e-4, e=-65.0)],
+        "hand-written": [ec.HH(gK=0.04), ec.Leak(gLeak=1e-4, eLeak=-65.0)],
+    }.items():
+        cell = ec.Cell([b0, b1], parents=[-1, 0])
+        for ch in channels:
+            cell = cell.insert(ch)
+        run = dict(t_max=20.0, dt=0.025, record_comps=[0, 6], iclamps=[(0, 1.0, 2.0, 0.3)])
+        traces[label] = eqcable_run(cell, **run)
+        ref = neuron_run(cell, **run)
+        err = np.max(np.abs(traces[label] - ref))
+        print(f"{label}: max |ΔV| vs NEURON = {err:.3g} mV")
+        assert err <= 1e-6
+    assert traces["imported"].max() > 20.0  # spikes
+    np.testing.assert_allclose(traces["imported"], traces["hand-written"], atol=1e-9)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_catalogue_files_imported_equal_neuron_and_the_catalogue(name, bbp_mechanisms):
+    # CaT's current is not linear in v: NEURON's slope rule is what equals NEURON there.
+    rule = "neuron" if name == "CaT" else "exact"
+    channels = CASES[name]
+    cell = _compartment(*(_imported(ch, rule) for ch in channels))
+    sites = [(0, "v")] + ([(0, "cai")] if any("cai" in ch.ion_writes for ch in channels) else [])
+    ours, ref = _runs(cell, sites)
+    _assert_equal(ours, ref, sites)
+    hand_written, _ = _runs(_compartment(*channels), sites)
+    tol = 1e-4 if name == "CaT" else 1e-9  # the hand-written CaT has the exact slope
+    np.testing.assert_allclose(ours, hand_written, atol=tol)
+
+
+@pytest.mark.parametrize("file", ["expsyn.mod", "exp2syn.mod"])
+def test_neurons_synapses_equal_neuron_in_a_network(file):
+    from helpers import neuron_build, run_neuron_segments
+    from neuron import h
+    from test_network import DT, hh_cell, upward_crossings
+
+    cls = ec.read_nmodl(NEURON_MOD / file)
+    assert issubclass(cls, ec.AbstractSynapse) and cls.event_driven
+    params = {"tau": 2.0} if file == "expsyn.mod" else {"tau1": 0.5, "tau2": 3.0}
+    t_max = 30.0
+    net = ec.Network([hh_cell(), hh_cell(radius=1.2)])
+    net = net.connect(
+        net.cell(0).comp(3), net.cell(1).comp(0), cls(weight=0.02, threshold=-20.0, **params),
+        delay=1.0,
+    )  # fmt: skip
+    net = net.connect(ec.SpikeTrain([3.0, 11.3]), net.cell(1).comp(2), cls(weight=0.01, **params))
+    record = [int(net.cell_compartments(c)[k]) for c in range(2) for k in (0, 3)]
+    for c in record:
+        net = net.comp(c).record("v")
+    net = net.cell(0).comp(0).stimulate(ec.step_current(2.0, 1.0, 0.4, DT, t_max))
+    v = np.asarray(net.integrate(t_max=t_max, dt=DT))
+
+    sections, segments = neuron_build(net)
+    keep = []
+    for post, src, w, delay in [(net.cell_compartments(1)[0], net.cell_compartments(0)[3], 0.02, 1.0), (net.cell_compartments(1)[2], None, 0.01, 0.0)]:  # fmt: skip
+        syn = getattr(h, cls.__name__)(segments[post])
+        for k, x in params.items():
+            setattr(syn, k, x)
+        if src is None:
+            nc = h.NetCon(None, syn)
+            keep.append(h.FInitializeHandler(lambda nc=nc: [nc.event(t) for t in (3.0, 11.3)]))
+        else:
+            nc = h.NetCon(segments[src]._ref_v, syn, sec=segments[src].sec)
+            nc.threshold, nc.delay = -20.0, delay
+        nc.weight[0] = w
+        keep += [syn, nc]
+    ref = run_neuron_segments(
+        segments, t_max=t_max, dt=DT, record_comps=record, iclamps=[(0, 2.0, 1.0, 0.4)]
+    )
+    del keep, sections, segments
+    err = np.max(np.abs(v - ref))
+    print(f"{file}: max |ΔV| = {err:.3g} mV")
+    assert len(upward_crossings(v[2])) >= 1  # the synapse makes cell 1 spike
+    assert err <= 1e-6

@@ -3,7 +3,6 @@ equal NEURON running the same files (float64) and the hand-written eqcable class
 
 from pathlib import Path
 
-import jax
 import numpy as np
 import pytest
 from helpers import MOD_FILES, eqcable_run, neuron_run
@@ -83,7 +82,11 @@ def test_neurons_synapses_equal_neuron_in_a_network(file):
 
     sections, segments = neuron_build(net)
     keep = []
-    for post, src, w, delay in [(net.cell_compartments(1)[0], net.cell_compartments(0)[3], 0.02, 1.0), (net.cell_compartments(1)[2], None, 0.01, 0.0)]:  # fmt: skip
+    cells = [net.cell_compartments(c) for c in range(2)]
+    for post, src, w, delay in [
+        (cells[1][0], cells[0][3], 0.02, 1.0),
+        (cells[1][2], None, 0.01, 0),
+    ]:
         syn = getattr(h, cls.__name__)(segments[post])
         for k, x in params.items():
             setattr(syn, k, x)

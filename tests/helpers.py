@@ -150,7 +150,11 @@ def neuron_build(module: ec.AbstractModule):
                     seg.pas.g, seg.pas.e = p["gLeak"], p["eLeak"]
                 else:  # the catalogue: NEURON's names (tests/mod)
                     for name, value in p.items():
-                        setattr(getattr(seg, ch.name), name, value)
+                        mech = getattr(seg, ch.name)
+                        if hasattr(mech, name):
+                            setattr(mech, name, value)
+                        else:  # a GLOBAL (or a PARAMETER not RANGE): one for all
+                            setattr(h, f"{name}_{ch.name}", value)
             segments.append(seg)
         sections.append(sec)
     for b, (p, x) in enumerate(zip(module.branch_parents, module.branch_parent_x, strict=True)):

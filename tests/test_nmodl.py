@@ -106,3 +106,51 @@ def test_neurons_synapses_equal_neuron_in_a_network(file):
     print(f"{file}: max |ΔV| = {err:.3g} mV")
     assert len(upward_crossings(v[2])) >= 1  # the synapse makes cell 1 spike
     assert err <= 1e-6
+
+
+def _cell(*names, rule="exact", **ions):
+    return _compartment(
+        *(ec.read_nmodl(MOD_FILES / f"{n}.mod", linearisation=rule)() for n in names), **ions
+    )
+
+
+# Files that exercise what the catalogue does not: derivimplicit, euler, a nonlinear
+# equation, else-if, GLOBALs, unit factors, a ghk current (`tests/mod/README.md`).
+METHOD_CASES = {
+    "derivimplicit": (["KdrImplicit", "NaEuler"], [(0, "v")]),
+    "nonlinear derivimplicit, ghk": (["CaGHK", "CaPump"], [(0, "v"), (0, "cai")]),
+}
+
+
+@pytest.mark.parametrize("case", METHOD_CASES)
+def test_methods_equal_neuron(case, bbp_mechanisms):
+    names, sites = METHOD_CASES[case]
+    cell = _cell(*names, rule="neuron")
+    ours, ref = _runs(cell, sites)
+    _assert_equal(ours, ref, sites)
+    assert np.ptp(ours[0]) > 10.0  # it acts
+
+
+@pytest.mark.parametrize(
+    "name", ["hh_gnabar", "KdrImplicit_gbar", "Exp2Syn_weight", "Exp2Syn_tau1"]
+)
+def test_gradients_through_imported_mechanisms_equal_finite_differences(name):
+    import jax.numpy as jnp
+    from helpers import assert_gradient_matches_finite_differences
+    from test_network import DT
+
+    hh, exp2syn = ec.read_nmodl(NEURON_MOD / "hh.mod"), ec.read_nmodl(NEURON_MOD / "exp2syn.mod")
+    kdr = ec.read_nmodl(MOD_FILES / "KdrImplicit.mod")
+    comp = ec.Compartment(radius=1.0, length=10.0, axial_resistivity=5000.0, v=-65.0)
+    cell = ec.Cell([ec.Branch(comp, ncomp=3)], parents=[-1]).insert(hh()).insert(kdr(gbar=0.01))
+    net = ec.Network([cell, cell])
+    syn = exp2syn(weight=0.01, tau1=0.5, tau2=3.0, threshold=-20.0)
+    net = net.connect(net.cell(0).comp(2), net.cell(1).comp(0), syn, delay=1.0)
+    net = net.cell(0).comp(0).stimulate(ec.step_current(1.0, 1.0, 0.5, DT, 12.0))
+    net = net.cell("all").comp(1).record("v").make_trainable(name, shared=True)
+
+    def loss(params):
+        v = net.integrate(params, t_max=12.0, dt=DT)
+        return jnp.mean((v + 65.0) ** 2)
+
+    assert_gradient_matches_finite_differences(net.params(), name, loss)

@@ -38,6 +38,7 @@ def class_lines(
         lines += [
             "    event_driven: ClassVar[bool] = True",
             '    nondifferentiable_params: ClassVar[tuple[str, ...]] = ("threshold",)',
+            "    initialise_each_run: ClassVar[bool] = True",
         ]
     else:
         species = {i.species: i.valence for i in mod.ions if i.species not in NEURON_SPECIES}

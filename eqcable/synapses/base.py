@@ -33,6 +33,11 @@ class AbstractSynapse(AbstractMechanism):
     """
 
     event_driven: ClassVar[bool] = False
+    #: Whether `init_states` runs when a simulation starts, from the parameters of that
+    #: simulation (trained or set since), as NEURON's ``finitialize`` runs INITIAL; else
+    #: once, when the synapse is connected. Classes from `eqcable.read_nmodl` do (their
+    #: INITIAL may compute states from parameters, as ``Exp2Syn``'s ``factor``).
+    initialise_each_run: ClassVar[bool] = False
     #: Parameters with no gradient (e.g. a spike threshold): they cannot be trainable.
     nondifferentiable_params: ClassVar[tuple[str, ...]] = ()
 

@@ -138,6 +138,19 @@ def advance_synapses(wirings, syn_states, v: Float[Array, " nnodes"], dt: float)
     )
 
 
+def initial_states(group: Connections, dtype) -> dict[str, Array]:
+    """The states a group's connections start a simulation with: as connected, or, for
+    a synapse that initialises each run (`AbstractSynapse.initialise_each_run`), its
+    `init_states` from its present parameters."""
+    if not group.synapse.initialise_each_run:
+        return group.states
+    init = group.synapse.init_states()
+    n = len(group.pre)
+    return {
+        s: jnp.broadcast_to(jnp.asarray(init[s], dtype), (n,)) for s in group.synapse.state_names
+    }
+
+
 class SynapseSetup(NamedTuple):
     """What the time loop needs for a network's synapses (empty for single cells).
 
@@ -183,7 +196,7 @@ def prepare_synapses(
         wirings=wirings,
         counts=counts,
         pulses=pulses,
-        states=tuple(g.states for g in groups),
+        states=tuple(initial_states(g, v0.dtype) for g in groups),
         above=above,
         buffers=tuple(
             w.initial_buffer(x, rest_inputs) for w, x in zip(wirings, sigs0, strict=True)

@@ -1,6 +1,7 @@
 """`read_nmodl`: NEURON's own NMODL files and the catalogue's (`tests/mod`), imported,
 equal NEURON running the same files (float64) and the hand-written eqcable classes."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -154,3 +155,100 @@ def test_gradients_through_imported_mechanisms_equal_finite_differences(name):
         return jnp.mean((v + 65.0) ** 2)
 
     assert_gradient_matches_finite_differences(net.params(), name, loss)
+
+
+PROBE = """NEURON {{ SUFFIX probe {neuron} }}
+PARAMETER {{ g = 0.001 (S/cm2) }}
+STATE {{ m }}
+ASSIGNED {{ v (mV) }}
+BREAKPOINT {{
+    SOLVE states METHOD {method}
+}}
+DERIVATIVE states {{
+    {body}
+}}
+{extra}
+"""
+# (what the file holds, the line and the words the error names)
+UNSUPPORTED = {
+    "VERBATIM": (dict(extra="PROCEDURE f() {\nVERBATIM\n  return 0;\nENDVERBATIM\n}"), 12),
+    "KINETIC": (dict(extra="KINETIC kin {\n  ~ m <-> x (1, 2)\n}"), 11),
+    "POINTER": (dict(neuron="POINTER p"), 1),
+    "t is not available": (dict(body="m' = -m*t"), 9),
+    "METHOD runge": (dict(method="runge"), 6),
+    "q is not declared": (dict(body="m' = -m*q"), 9),
+    "array variables": (dict(extra="ASSIGNED { a[3] }"), 11),
+    "foo() is not defined": (dict(body="m' = -m*foo(1)"), 9),
+}
+SYNAPSE = """NEURON {{ POINT_PROCESS P NONSPECIFIC_CURRENT i }}
+ASSIGNED {{ i (nA) v (mV) }}
+BREAKPOINT {{ i = 0.001*v }}
+{net_receive}
+"""
+
+
+@pytest.mark.parametrize("construct", UNSUPPORTED)
+def test_unsupported_constructs_are_named_with_file_and_line(construct, tmp_path):
+    fields, line = UNSUPPORTED[construct]
+    text = PROBE.format(**{"neuron": "", "method": "cnexp", "body": "m' = -m", "extra": "", **fields})
+    path = tmp_path / "probe.mod"
+    path.write_text(text)
+    with pytest.raises(ec.NmodlError, match=rf"^probe\.mod, line {line}: .*{re.escape(construct)}"):
+        ec.read_nmodl(path)
+
+
+@pytest.mark.parametrize(
+    ("net_receive", "words"),
+    [
+        ("", "has no NET_RECEIVE block"),
+        ("NET_RECEIVE(w) {\n  net_send(1, 1)\n}", "line 5: net_send()"),
+        ("NET_RECEIVE(w) {\n  WATCH (v > 1) 2\n}", "line 5: WATCH"),
+        ("NET_RECEIVE(w, x) {\n  i = w\n}", "exactly one argument"),
+    ],
+)
+def test_unsupported_synapses_are_refused(net_receive, words):
+    with pytest.raises(ec.NmodlError, match=re.escape(words)):
+        ec.read_nmodl(SYNAPSE.format(net_receive=net_receive))
+
+
+def test_a_malformed_file_gives_the_parsers_error_with_its_line(tmp_path):
+    path = tmp_path / "broken.mod"
+    path.write_text("NEURON { SUFFIX broken }\nPARAMETER {\n  a = 1\n  b = }\n")
+    with pytest.raises(ec.NmodlError, match=r"broken\.mod: the NMODL parser .*Location : 4"):
+        ec.read_nmodl(path)
+    with pytest.raises(FileNotFoundError, match="no_such.mod"):
+        ec.read_nmodl(tmp_path / "no_such.mod")
+    with pytest.raises(ValueError, match="linearisation"):
+        ec.read_nmodl(MOD_FILES / "K.mod", linearisation="secant")
+
+
+def test_classes_are_cached_by_content_readable_and_distinct_from_the_catalogue(tmp_path):
+    path = MOD_FILES / "CaDynamics_E2.mod"
+    cls = ec.read_nmodl(path)
+    assert ec.read_nmodl(path) is cls and ec.read_nmodl(path.read_text()) is cls
+    assert ec.read_nmodl(path, linearisation="neuron") is not cls
+    # The generated source is a module one can save, import and use.
+    assert "class CaDynamics_E2(AbstractChannel)" in cls.python_source
+    assert cls.nmodl_source == path.read_text()
+    namespace = {}
+    exec(compile(cls.python_source, "saved.py", "exec"), namespace)
+    again = namespace["CaDynamics_E2"]
+    assert again.ion_writes == ("cai",) and again().decay == 80.0
+    # Same SUFFIX as the catalogue's class, never the same class.
+    assert cls.__name__ == ec.CaDynamics_E2.__name__ and cls is not ec.CaDynamics_E2
+    assert not cls.__module__.startswith("eqcable")
+
+
+def test_imported_models_save_and_load_with_the_class_passed(tmp_path):
+    hh = ec.read_nmodl(NEURON_MOD / "hh.mod")
+    exp2syn = ec.read_nmodl(NEURON_MOD / "exp2syn.mod")
+    cell = ec.Cell([ec.Branch(ec.Compartment(), ncomp=2)], parents=[-1]).insert(hh(gnabar=0.2))
+    net = ec.Network([cell, cell])
+    net = net.connect(net.cell(0).comp(1), net.cell(1).comp(0), exp2syn(weight=0.02, tau2=4.0))
+    net = net.cell(0).comp(0).stimulate(ec.step_current(1.0, 1.0, 0.5, 0.025, 10.0))
+    net = net.cell("all").comp(0).record("v")
+    ec.save(tmp_path / "net.eqc", net)
+    with pytest.raises(ec.ModelFileError, match="hh"):
+        ec.load(tmp_path / "net.eqc")
+    loaded = ec.load(tmp_path / "net.eqc", classes=[hh, exp2syn])
+    np.testing.assert_array_equal(loaded.integrate(t_max=10.0), net.integrate(t_max=10.0))

@@ -112,7 +112,7 @@ def _ion_use(mod: ModFile):
 
 def _doc(mod: ModFile, names, linearisation: str) -> str:
     kind = "synapse (POINT_PROCESS)" if mod.kind == "point" else "channel (SUFFIX)"
-    lines = [f"{mod.name}: the {kind} of {mod.source}, imported by eqcable.read_nmodl.", ""]
+    lines = [f"{mod.name}: the {kind} of an NMODL file, imported by eqcable.read_nmodl.", ""]
     lines.append("    Parameters (NMODL's units):")
     for p, field in names.fields.items():
         if p == names.weight:

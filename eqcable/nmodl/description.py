@@ -132,9 +132,17 @@ class ModFile:
         if not needle:
             return ""
         squeeze = re.sub(r"\s+", "", needle)
+        word = re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)") if needle.isidentifier() else None
+        in_comment = False
         for k, line in enumerate(self.text.splitlines(), start=1):
+            if line.strip().startswith(("COMMENT", "ENDCOMMENT")):
+                in_comment = line.strip().startswith("COMMENT")
+                continue
+            if in_comment:
+                continue
             code = line.split(":", 1)[0] if not needle.startswith(":") else line
-            if squeeze and squeeze in re.sub(r"\s+", "", code):
+            found = word.search(code) if word else squeeze and squeeze in re.sub(r"\s+", "", code)
+            if found:
                 return f", line {k}"
         return ""
 

@@ -8,6 +8,7 @@ import types
 from pathlib import Path
 
 from .codegen import generate
+from .description import NmodlError
 from .parse import describe
 
 #: Versions of the translation: part of the cache key and of generated module names.
@@ -65,16 +66,24 @@ def read_nmodl(source: str | os.PathLike, *, linearisation: str = "exact") -> ty
         text, name = source, "<string>"
     else:
         raise TypeError(f"read_nmodl takes a path or NMODL text, got {type(source).__name__}.")
-    return _build(text, name, linearisation)
+    try:
+        return _build(text, linearisation)
+    except NmodlError as e:  # name the file
+        raise NmodlError(str(e).replace(_TEXT, name, 1)) from None
+
+
+_TEXT = "<string>"
 
 
 @functools.lru_cache(maxsize=256)
-def _build(text: str, name: str, linearisation: str) -> type:
+def _build(text: str, linearisation: str) -> type:
+    """The class of NMODL `text`, once per content."""
     digest = hashlib.sha256(f"{TRANSLATOR_VERSION}\n{linearisation}\n{text}".encode()).hexdigest()
-    mod = describe(text, name)
+    mod = describe(text, _TEXT)
+    name = mod.name
     source = generate(mod, linearisation=linearisation, digest=digest)
     module = types.ModuleType(f"nmodl_{mod.name}_{digest[:16]}")
-    filename = f"<nmodl {name} {digest[:16]}>"
+    filename = f"<nmodl {name}.mod {digest[:16]}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102 (our own translation)
     cls = getattr(module, mod.name)

@@ -34,7 +34,7 @@ UNIT_FACTORS = {
 METHODS = ("cnexp", "derivimplicit", "euler")
 
 # Node types the translation understands; anything else is refused by name.
-_SUPPORTED = {
+SUPPORTED_NODES = {
     "Program", "Model", "BlockComment", "LineComment", "String", "Name", "Integer", "Double",
     "Boolean", "UnitBlock", "UnitDef", "FactorDef", "Unit", "UnitState", "NeuronBlock",
     "StatementBlock", "Suffix", "Useion", "ReadIonVar", "WriteIonVar", "Valence",
@@ -50,7 +50,7 @@ _SUPPORTED = {
 }  # fmt: skip
 
 # How to find an unsupported construct in the source, where its own text does not do.
-_KEYWORDS = {
+KEYWORDS = {
     "Verbatim": "VERBATIM", "Watch": "WATCH", "WatchStatement": "WATCH", "Pointer": "POINTER",
     "PointerVar": "POINTER", "BbcorePointer": "BBCOREPOINTER", "KineticBlock": "KINETIC",
     "ReactionStatement": "~", "Conserve": "CONSERVE", "BeforeBlock": "BEFORE",
@@ -64,7 +64,7 @@ _KEYWORDS = {
 }  # fmt: skip
 
 # Calls with side effects eqcable has no counterpart of.
-_UNSUPPORTED_CALLS = (
+UNSUPPORTED_CALLS = (
     "net_send", "net_event", "net_move", "at_time", "state_discontinuity", "scop_random",
     "normrand", "exprand", "random_negexp", "random_normal", "random_uniform", "nrn_random_pick",
     "set_seed", "printf", "fprintf", "hoc_reg_nmodl_text",

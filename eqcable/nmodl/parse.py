@@ -3,13 +3,13 @@
 import re
 
 from .description import (
-    _KEYWORDS,
-    _SUPPORTED,
-    _UNSUPPORTED_CALLS,
     BUILTIN_CONSTANTS,
+    KEYWORDS,
     SUPPLIED,
+    SUPPORTED_NODES,
     UNIT_FACTORS,
     UNSUPPLIED,
+    UNSUPPORTED_CALLS,
     Ion,
     ModFile,
     NmodlError,
@@ -41,10 +41,10 @@ def parse_text(text: str, source: str):
 
 def _check_supported(mod: ModFile, node) -> None:
     kind = node.get_node_type_name()
-    if kind not in _SUPPORTED:
-        keyword = _KEYWORDS.get(kind, kind)
+    if kind not in SUPPORTED_NODES:
+        keyword = KEYWORDS.get(kind, kind)
         raise mod.error(f"{keyword} ({kind}) is not supported by read_nmodl.", needle=keyword)
-    if kind == "FunctionCall" and name_of(node) in _UNSUPPORTED_CALLS:
+    if kind == "FunctionCall" and name_of(node) in UNSUPPORTED_CALLS:
         name = name_of(node)
         raise mod.error(f"{name}() is not supported by read_nmodl.", needle=name + "(")
     if kind == "Suffix" and name_of(node.type) not in ("SUFFIX", "POINT_PROCESS"):

@@ -190,7 +190,9 @@ BREAKPOINT {{ i = 0.001*v }}
 @pytest.mark.parametrize("construct", UNSUPPORTED)
 def test_unsupported_constructs_are_named_with_file_and_line(construct, tmp_path):
     fields, line = UNSUPPORTED[construct]
-    text = PROBE.format(**{"neuron": "", "method": "cnexp", "body": "m' = -m", "extra": "", **fields})
+    text = PROBE.format(
+        **{"neuron": "", "method": "cnexp", "body": "m' = -m", "extra": "", **fields}
+    )
     path = tmp_path / "probe.mod"
     path.write_text(text)
     with pytest.raises(ec.NmodlError, match=rf"^probe\.mod, line {line}: .*{re.escape(construct)}"):
@@ -252,3 +254,39 @@ def test_imported_models_save_and_load_with_the_class_passed(tmp_path):
         ec.load(tmp_path / "net.eqc")
     loaded = ec.load(tmp_path / "net.eqc", classes=[hh, exp2syn])
     np.testing.assert_array_equal(loaded.integrate(t_max=10.0), net.integrate(t_max=10.0))
+
+
+def test_the_slope_rule_is_all_that_separates_a_ghk_current_from_neuron(bbp_mechanisms):
+    sites = [(0, "v"), (0, "cai")]
+    exact, ref = _runs(_cell("CaGHK", "CaPump", rule="exact"), sites)
+    err = np.max(np.abs(exact[0] - ref[0]))
+    print(f"exact di/dv: max |ΔV| = {err:.3g} mV")  # 7.1e-6 mV when written
+    assert 1e-8 < err < 1e-4
+    neuron_rule, _ = _runs(_cell("CaGHK", "CaPump", rule="neuron"), sites)
+    _assert_equal(neuron_rule, ref, sites)
+
+
+def test_two_events_in_one_step_are_refused_for_imported_synapses():
+    from test_network import hh_cell
+
+    exp2syn = ec.read_nmodl(NEURON_MOD / "exp2syn.mod")
+    net = ec.Network([hh_cell()])
+    net = net.connect(ec.SpikeTrain([1.0, 1.01]), net.cell(0).comp(0), exp2syn())
+    net = net.cell(0).comp(0).record("v")
+    with pytest.raises(ValueError, match=r"Exp2Syn takes at most 1 event.*t = 1 ms"):
+        net.integrate(t_max=5.0, dt=0.025)
+    net.integrate(t_max=5.0, dt=0.005)  # one per step: fine
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (PROBE.format(neuron="USEION ca READ ica WRITE cai", method="cnexp", body="m' = -m",
+                      extra="INITIAL { cai = 1e-4 }"), "INITIAL sets the concentration cai"),
+        (SYNAPSE.format(net_receive="NET_RECEIVE(w) { i = w*celsius }"), "reads celsius"),
+        (SYNAPSE.format(net_receive="NET_RECEIVE(w) { }\nINITIAL { i = v }"), "INITIAL reads v"),
+    ],
+)  # fmt: skip
+def test_what_eqcable_does_not_supply_is_refused(text, words):
+    with pytest.raises(ec.NmodlError, match=words):
+        ec.read_nmodl(text)

@@ -16,6 +16,7 @@ from ..simulation.subsets import channel_subsets
 from ..simulation.timestep import check_time_step
 from ..solvers.stepping import AbstractStepper
 from ..solvers.tree_solve import AbstractTreeSolver
+from ..synapses.wiring import check_events_per_step
 from . import parameters
 
 
@@ -80,6 +81,8 @@ def integrate(
         parameters.check_params(module, params)  # clear errors before tracing
     warn_if_single_precision(module)
     check_time_step(module, scheme.dt, scheme.stepper)
+    if getattr(module, "connections", ()):  # a Network with synapses
+        check_events_per_step(module.connections, module.inputs, scheme.dt, nsteps)
     nnodes = module.structure.node_to_comp.shape[0]
     segment = segment_length(checkpoint_length, nsteps, nnodes)
     return _run(module, params, scheme, nsteps, segment, channel_subsets(module))

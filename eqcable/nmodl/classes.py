@@ -39,6 +39,7 @@ def class_lines(
             "    event_driven: ClassVar[bool] = True",
             '    nondifferentiable_params: ClassVar[tuple[str, ...]] = ("threshold",)',
             "    initialise_each_run: ClassVar[bool] = True",
+            "    max_events_per_step: ClassVar[int] = 1",
         ]
     else:
         species = {i.species: i.valence for i in mod.ions if i.species not in NEURON_SPECIES}

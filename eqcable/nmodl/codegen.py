@@ -89,6 +89,7 @@ def _blocks(mod: ModFile, analysis: Analysis, names: Names) -> Blocks:
         if mod.net_receive
         else empty
     )
+    _check_supplied(mod, initial, cur, state, net)
     live = cur.live | state.live | net.live
     written = initial.may | state.may | net.may | cur.may
     carried = sorted(n for n in live & written)
@@ -100,6 +101,25 @@ def _blocks(mod: ModFile, analysis: Analysis, names: Names) -> Blocks:
                 needle=n,
             )
     return Blocks(solves, carried, cur.reads)
+
+
+def _check_supplied(mod: ModFile, initial, cur, state, net) -> None:
+    """Refuse what eqcable's interfaces do not supply where the file reads it."""
+    written = [q for ion in mod.ions for q in ion.writes if not q.startswith("i")]
+    for q in written:
+        if q in initial.may:
+            raise mod.error(
+                f"INITIAL sets the concentration {q}: not supported by read_nmodl (set its "
+                f"initial value on the cell, e.g. cell.set({q!r}, ...)).",
+                needle=q,
+            )
+    if "dt" in initial.reads:
+        raise mod.error("INITIAL reads dt: not supported by read_nmodl.", needle="dt")
+    if mod.kind == "point":
+        if "v" in initial.reads:
+            raise mod.error("a POINT_PROCESS whose INITIAL reads v: not supported.", needle="v")
+        if "celsius" in initial.reads | cur.reads | state.reads | net.reads:
+            raise mod.error("a POINT_PROCESS that reads celsius: not supported.", needle="celsius")
 
 
 @dataclasses.dataclass
@@ -156,8 +176,9 @@ def _solve_function(mod: ModFile, target: str, method: str | None) -> list[str]:
         lines = [
             f"def {python_name(target)}_cnexp(s):",
             f'    """DERIVATIVE {target}, by cnexp: each equation in turn, solved exactly."""',
-            f"    s = local(s, {_locals_dict(local)})",
         ]
+        if local:
+            lines.append(f"    s = local(s, {_locals_dict(local)})")
         return lines + statements(block.statement_block, ctx, "    ")
     primes = {f"{n}'": "0.0" for n in states}
     ctx = Context(mod, set(local) | set(primes), diffeq="derivative", block=f"DERIVATIVE {target}")

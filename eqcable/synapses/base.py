@@ -38,6 +38,10 @@ class AbstractSynapse(AbstractMechanism):
     #: once, when the synapse is connected. Classes from `eqcable.read_nmodl` do (their
     #: INITIAL may compute states from parameters, as ``Exp2Syn``'s ``factor``).
     initialise_each_run: ClassVar[bool] = False
+    #: The most events one connection can take in one step (``None``: any number, as
+    #: ``pre`` is a count). Classes from `eqcable.read_nmodl` run NET_RECEIVE once per
+    #: step, so spike trains with two spikes in one step are refused for them.
+    max_events_per_step: ClassVar[int | None] = None
     #: Parameters with no gradient (e.g. a spike threshold): they cannot be trainable.
     nondifferentiable_params: ClassVar[tuple[str, ...]] = ()
 

@@ -138,6 +138,31 @@ def advance_synapses(wirings, syn_states, v: Float[Array, " nnodes"], dt: float)
     )
 
 
+def check_events_per_step(groups, trains, dt: float, nsteps: int) -> None:
+    """Refuse spike trains with more spikes in one step than the synapses they drive take
+    (`AbstractSynapse.max_events_per_step`). Spike times traced by jit are not checked.
+
+    **Raises:** `ValueError` naming the synapse, the input and the time.
+    """
+    for group in groups:
+        limit = group.synapse.max_events_per_step
+        pre = np.asarray(group.pre)
+        if limit is None or not np.any(pre < 0):
+            continue
+        for j in np.unique(-1 - pre[pre < 0]):
+            times = trains[j].times
+            if isinstance(times, jax.core.Tracer):
+                continue
+            counts = np.asarray(spike_counts(jnp.asarray(times), dt, nsteps))
+            if counts.max(initial=0) > limit:
+                k = int(np.argmax(counts > limit))
+                raise ValueError(
+                    f"{group.synapse.name} takes at most {limit} event(s) per step, but "
+                    f"spike-train input {int(j)} has {int(counts[k])} spikes in the step at "
+                    f"t = {k * dt:g} ms: use a smaller dt or spread the spikes."
+                )
+
+
 def initial_states(group: Connections, dtype) -> dict[str, Array]:
     """The states a group's connections start a simulation with: as connected, or, for
     a synapse that initialises each run (`AbstractSynapse.initialise_each_run`), its

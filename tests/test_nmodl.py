@@ -120,6 +120,7 @@ def _cell(*names, rule="exact", **ions):
 METHOD_CASES = {
     "derivimplicit": (["KdrImplicit", "NaEuler"], [(0, "v")]),
     "nonlinear derivimplicit, ghk": (["CaGHK", "CaPump"], [(0, "v"), (0, "cai")]),
+    "KINETIC": (["NaEuler", "KMarkov", "CaGHK", "CaBuffer"], [(0, "v"), (0, "cai")]),
 }
 
 
@@ -142,8 +143,10 @@ def test_gradients_through_imported_mechanisms_equal_finite_differences(name):
 
     hh, exp2syn = ec.read_nmodl(NEURON_MOD / "hh.mod"), ec.read_nmodl(NEURON_MOD / "exp2syn.mod")
     kdr = ec.read_nmodl(MOD_FILES / "KdrImplicit.mod")
+    markov = ec.read_nmodl(MOD_FILES / "KMarkov.mod")
     comp = ec.Compartment(radius=1.0, length=10.0, axial_resistivity=5000.0, v=-65.0)
     cell = ec.Cell([ec.Branch(comp, ncomp=3)], parents=[-1]).insert(hh()).insert(kdr(gbar=0.01))
+    cell = cell.insert(markov(gbar=0.01))
     net = ec.Network([cell, cell])
     syn = exp2syn(weight=0.01, tau1=0.5, tau2=3.0, threshold=-20.0)
     net = net.connect(net.cell(0).comp(2), net.cell(1).comp(0), syn, delay=1.0)

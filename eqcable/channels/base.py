@@ -110,7 +110,8 @@ class AbstractChannel(AbstractMechanism):
 
     **Ions.** A channel that reads ion quantities (`ion_reads`) gets them in the
     ``states`` of `current` and `step`, and as a third argument ``ions`` of
-    `steady_state`; one that reads none has ``steady_state(v, celsius)``. A channel that
+    `steady_state` (with the initial values of the concentrations it writes); one that
+    reads and writes none has ``steady_state(v, celsius)``. A channel that
     writes one ion current carries all its `current` in it; one that writes several
     implements `ion_currents`. A concentration mechanism (``ion_writes = ("cai",)``)
     returns the concentration's new value from `step`; its `current` is usually zero.

@@ -108,6 +108,11 @@ class Analysis:
             if st.elses is not None:
                 out.must = set.intersection(*(r.must for r in results))
             return
+        if kind == "ReactionStatement":
+            for e in (st.expression1, st.expression2):
+                if e is not None:
+                    self._expression(e, hidden, out)
+            return
         if kind != "ExpressionStatement":
             return
         expr = st.expression

@@ -3,11 +3,24 @@
 import dataclasses
 
 from .analysis import Analysis
-from .description import METHODS, ModFile, name_of
-from .emit import MATH, Context, declared_locals, primed_state, python_name, statement, statements
+from .description import KINETIC_METHODS, METHODS, ModFile, name_of
+from .emit import (
+    MATH,
+    Context,
+    declared_locals,
+    expression,
+    python_name,
+    solved_states,
+    species as reactants,
+    statement,
+    statements,
+)
 from .names import Names
 
-_RUNTIME = ("variables", "local", "fork", "join", "cnexp", "euler", "derivimplicit", "neuron_slope")
+_RUNTIME = (
+    "variables", "local", "fork", "join", "cnexp", "euler", "derivimplicit", "sparse",
+    "flux", "STEADY_STATE_DT", "neuron_slope",
+)  # fmt: skip
 
 
 def generate(mod: ModFile, *, linearisation: str, digest: str) -> str:
@@ -36,8 +49,8 @@ def generate(mod: ModFile, *, linearisation: str, digest: str) -> str:
     out += [f"C_{k} = {v!r}" for k, v in mod.constants.items()]
     for fname, block in {**mod.functions, **mod.procedures}.items():
         out += ["", ""] + _callable(mod, fname, block)
-    for (target, method), _ in blocks.solves.items():
-        out += ["", ""] + _solve_function(mod, target, method)
+    for target, style in _functions(mod, blocks):
+        out += ["", ""] + _solve_function(mod, target, style)
     out += ["", ""] + _class(mod, names, blocks, linearisation)
     return "\n".join(out) + "\n"
 
@@ -59,7 +72,14 @@ def _blocks(mod: ModFile, analysis: Analysis, names: Names) -> Blocks:
             if expr is not None and expr.get_node_type_name() == "SolveBlock":
                 target = name_of(expr.block_name)
                 method = None if expr.method is None else name_of(expr.method)
-                if target in mod.derivatives:
+                if target in mod.kinetics:
+                    method = method or "sparse"
+                    if method not in KINETIC_METHODS:
+                        raise mod.error(
+                            f"METHOD {method} for KINETIC {target}: read_nmodl supports sparse.",
+                            needle=f"METHOD {method}",
+                        )
+                elif target in mod.derivatives:
                     method = method or "derivimplicit"  # nocmodl's default
                     if method not in METHODS:
                         raise mod.error(
@@ -79,9 +99,7 @@ def _blocks(mod: ModFile, analysis: Analysis, names: Names) -> Blocks:
     empty = analysis.block(_Block([]))
     initial = analysis.block(mod.initial.statement_block) if mod.initial else empty
     cur = analysis.block(_Block(current))
-    state = _Summaries(
-        analysis, [(mod.derivatives.get(t) or mod.procedures[t]).statement_block for t, _ in solves]
-    )
+    state = _Summaries(analysis, [_block_of(mod, t).statement_block for t, _ in solves])
     net = (
         analysis.block(
             mod.net_receive.statement_block, {name_of(p) for p in mod.net_receive.parameters}
@@ -165,56 +183,74 @@ def _callable(mod: ModFile, fname: str, block) -> list[str]:
     return lines
 
 
-def _solve_function(mod: ModFile, target: str, method: str | None) -> list[str]:
-    if method is None:
-        return []  # a PROCEDURE, called as it is
-    block = mod.derivatives[target]
-    states = _diffeq_states(mod, block)
+def _block_of(mod: ModFile, target: str):
+    return mod.derivatives.get(target) or mod.kinetics.get(target) or mod.procedures[target]
+
+
+def _functions(mod: ModFile, blocks: Blocks) -> list[tuple[str, str]]:
+    """The functions to generate for DERIVATIVE and KINETIC blocks: ``(name, style)``,
+    style ``"cnexp"`` (the block advancing its states in turn) or ``"derivatives"`` (the
+    block giving the derivatives, for the implicit methods and steady states)."""
+    found = []
+    for target, method in blocks.solves:
+        if method is not None:
+            found.append((target, "cnexp" if method == "cnexp" else "derivatives"))
+    if mod.initial is not None:
+        for st in mod.initial.statement_block.statements:
+            expr = getattr(st, "expression", None)
+            if expr is not None and expr.get_node_type_name() == "SolveBlock":
+                found.append((name_of(expr.block_name), "derivatives"))
+    return list(dict.fromkeys(found))
+
+
+def _solve_function(mod: ModFile, target: str, style: str) -> list[str]:
+    kinetic = target in mod.kinetics
+    block = _block_of(mod, target)
+    states = solved_states(mod, target)
     local = {n: "0.0" for n in declared_locals(block.statement_block)}
-    if method == "cnexp":
-        ctx = Context(mod, set(local), diffeq="cnexp", block=f"DERIVATIVE {target}")
+    title = f"{'KINETIC' if kinetic else 'DERIVATIVE'} {target}"
+    if style == "cnexp":
+        ctx = Context(mod, set(local), diffeq="cnexp", block=title)
         lines = [
             f"def {python_name(target)}_cnexp(s):",
-            f'    """DERIVATIVE {target}, by cnexp: each equation in turn, solved exactly."""',
+            f'    """{title}, by cnexp: each equation in turn, solved exactly."""',
         ]
         if local:
             lines.append(f"    s = local(s, {_locals_dict(local)})")
         return lines + statements(block.statement_block, ctx, "    ")
     primes = {f"{n}'": "0.0" for n in states}
-    ctx = Context(mod, set(local) | set(primes), diffeq="derivative", block=f"DERIVATIVE {target}")
+    diffeq = "kinetic" if kinetic else "derivative"
+    ctx = Context(mod, set(local) | set(primes), diffeq=diffeq, block=title)
+    what = "by mass action" if kinetic else "for the implicit methods and steady states"
     lines = [
         f"def {python_name(target)}_derivatives(s):",
-        f'    """DERIVATIVE {target}: the derivatives of {", ".join(states)} (for {method})."""',
+        f'    """{title}: the derivatives of {", ".join(states)} ({what})."""',
         f"    s = local(s, {_locals_dict({**primes, **local})})",
     ]
     lines += statements(block.statement_block, ctx, "    ")
-    lines.append(
-        "    return " + ", ".join(f's["{n}\'"]' for n in states) + ("," if len(states) == 1 else "")
-    )
+    comma = "," if len(states) == 1 else ""
+    lines.append("    return " + ", ".join(f's["{n}\'"]' for n in states) + comma)
+    if kinetic:
+        lines += ["", ""] + _conserve_function(mod, target, states)
     return lines
 
 
-def _diffeq_states(mod: ModFile, block) -> list[str]:
-    found = []
-
-    def walk(node):
-        kind = node.get_node_type_name()
-        if kind == "DiffEqExpression":
-            found.append(primed_state(node.expression.lhs))
-        elif kind in ("StatementBlock",):
-            for st in node.statements:
-                walk(st)
-        elif kind == "ExpressionStatement":
-            walk(node.expression)
-        elif kind == "IfStatement":
-            walk(node.statement_block)
-            for e in node.elseifs:
-                walk(e.statement_block)
-            if node.elses is not None:
-                walk(node.elses.statement_block)
-
-    walk(block.statement_block)
-    return list(dict.fromkeys(found))
+def _conserve_function(mod: ModFile, target: str, states: list[str]) -> list[str]:
+    ctx = Context(mod, set(), block=f"KINETIC {target}")
+    rows = []
+    for st in mod.kinetics[target].statement_block.statements:
+        if st.get_node_type_name() != "Conserve":
+            continue
+        species = reactants(st.react, ctx)
+        terms = " + ".join(f"s.{n}" if k == 1 else f"{k} * s.{n}" for n, k in species)
+        total = expression(st.expr, ctx, 1)
+        rows.append(f"({states.index(species[-1][0])}, {terms} - {total})")
+    return [
+        f"def {python_name(target)}_conserve(s):",
+        f'    """The CONSERVE statements of KINETIC {target}: (the index of the state whose',
+        '    equation each replaces, its residual)."""',
+        "    return (" + "".join(f"{r}, " for r in rows) + ")",
+    ]
 
 
 def solve_lines(mod: ModFile, solves: dict, indent: str) -> list[str]:
@@ -227,14 +263,12 @@ def solve_lines(mod: ModFile, solves: dict, indent: str) -> list[str]:
         elif method == "cnexp":
             lines.append(f"{indent}{fn}_cnexp(s)")
         else:
-            states = _diffeq_states(mod, mod.derivatives[target])
-            lhs = ", ".join(f"s.{python_name(n)}" for n in states)
-            names = ", ".join(f'"{python_name(n)}"' for n in states) + (
-                "," if len(states) == 1 else ""
-            )
+            states = solved_states(mod, target)
             comma = "," if len(states) == 1 else ""
-            call = f"{method}(s, ({names}), {fn}_derivatives, s.dt)"
-            lines.append(f"{indent}{lhs}{comma} = {call}")
+            lhs = ", ".join(f"s.{python_name(n)}" for n in states) + comma
+            names = ", ".join(f'"{python_name(n)}"' for n in states) + comma
+            extra = f", {fn}_conserve" if method == "sparse" else ""
+            lines.append(f"{indent}{lhs} = {method}(s, ({names}), {fn}_derivatives, s.dt{extra})")
     return lines
 
 

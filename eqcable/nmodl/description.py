@@ -32,6 +32,8 @@ UNIT_FACTORS = {
 }
 
 METHODS = ("cnexp", "derivimplicit", "euler")
+#: How KINETIC schemes are integrated (NEURON's ``sparse``: backward Euler, Newton).
+KINETIC_METHODS = ("sparse",)
 
 # Node types the translation understands; anything else is refused by name.
 SUPPORTED_NODES = {
@@ -46,14 +48,14 @@ SUPPORTED_NODES = {
     "LocalVar", "ExpressionStatement", "BinaryExpression", "BinaryOperator",
     "UnaryExpression", "UnaryOperator", "ParenExpression", "WrappedExpression", "VarName",
     "PrimeName", "FunctionCall", "IfStatement", "ElseIfStatement", "ElseStatement",
-    "DiffEqExpression", "SolveBlock", "TableStatement", "DoubleUnit", "Define",
+    "DiffEqExpression", "SolveBlock", "TableStatement", "DoubleUnit", "Define", "KineticBlock",
+    "ReactionStatement", "ReactVarName", "ReactionOperator", "Conserve",
 }  # fmt: skip
 
 # How to find an unsupported construct in the source, where its own text does not do.
 KEYWORDS = {
     "Verbatim": "VERBATIM", "Watch": "WATCH", "WatchStatement": "WATCH", "Pointer": "POINTER",
-    "PointerVar": "POINTER", "BbcorePointer": "BBCOREPOINTER", "KineticBlock": "KINETIC",
-    "ReactionStatement": "~", "Conserve": "CONSERVE", "BeforeBlock": "BEFORE",
+    "PointerVar": "POINTER", "BbcorePointer": "BBCOREPOINTER", "BeforeBlock": "BEFORE",
     "AfterBlock": "AFTER", "LinearBlock": "LINEAR", "NonLinearBlock": "NONLINEAR",
     "FunctionTableBlock": "FUNCTION_TABLE", "ElectrodeCurrent": "ELECTRODE_CURRENT",
     "External": "EXTERNAL", "ForNetcon": "FOR_NETCONS", "ConstructorBlock": "CONSTRUCTOR",
@@ -114,6 +116,7 @@ class ModFile:
     initial: object = None
     breakpoint: object = None
     derivatives: dict = dataclasses.field(default_factory=dict)
+    kinetics: dict = dataclasses.field(default_factory=dict)
     procedures: dict = dataclasses.field(default_factory=dict)
     functions: dict = dataclasses.field(default_factory=dict)
     net_receive: object = None

@@ -153,6 +153,10 @@ def statement(st, ctx: Context, indent: str) -> list[str]:
         return [f"{indent}# TABLE: evaluated exactly instead of tabulated"]
     if kind == "IfStatement":
         return _if(st, ctx, indent)
+    if kind == "ReactionStatement" and ctx.diffeq == "kinetic":
+        return _reaction(st, ctx, indent)
+    if kind == "Conserve" and ctx.diffeq == "kinetic":
+        return []  # in the block's `_conserve` function
     if kind != "ExpressionStatement":
         raise ctx.mod.error(f"the statement {kind} is not supported here.", node=st)
     expr = st.expression
@@ -164,7 +168,11 @@ def statement(st, ctx: Context, indent: str) -> list[str]:
     if ekind == "FunctionCall":
         return [f"{indent}{call(expr, ctx)}"]
     if ekind == "SolveBlock":
-        raise ctx.mod.error("SOLVE is only supported in BREAKPOINT.", node=st)
+        if ctx.block == "INITIAL" and expr.steadystate is not None:
+            return [indent + steady_state(ctx.mod, expr, ctx.env)]
+        raise ctx.mod.error(
+            "SOLVE here is not supported (only in BREAKPOINT, or STEADYSTATE in INITIAL).", node=st
+        )
     if ekind == "BinaryExpression" and expr.op.eval() == "=":
         target = name_of(expr.lhs)
         return [f"{indent}{variable(target, ctx, expr)} = {expression(expr.rhs, ctx)}"]
@@ -245,3 +253,100 @@ def declared_locals(block) -> list[str]:
 
     walk(block)
     return list(dict.fromkeys(found))
+
+
+def _reaction(st, ctx: Context, indent: str) -> list[str]:
+    """``~ A + B <-> C (kf, kb)``: the mass-action flux, taken from the reactants and
+    given to the products; ``~ A << (flux)``: a flux into ``A``."""
+    env, op = ctx.env, st.op.eval()
+    lines = [f"{indent}# {_one_line(st)}"]
+    if op == "<<":
+        ((name, _),) = species(st.reaction1, ctx)
+        value = expression(st.expression1, ctx)
+        return lines + [f'{indent}{env}["{name}\'"] = {env}["{name}\'"] + flux({env}, {value})']
+    if op != "<->":
+        raise ctx.mod.error(f"the reaction operator {op} is not supported.", node=st)
+    left, right = species(st.reaction1, ctx), species(st.reaction2, ctx)
+    flux = ctx.fresh("flux")
+    forward, backward = (
+        _mass_action(st.expression1, left, ctx),
+        _mass_action(st.expression2, right, ctx),
+    )
+    lines.append(f"{indent}{flux} = {forward} - {backward}")
+    for side, sign in ((left, "-"), (right, "+")):
+        for name, n in side:
+            amount = flux if n == 1 else f"{n} * {flux}"
+            lines.append(f'{indent}{env}["{name}\'"] = {env}["{name}\'"] {sign} {amount}')
+    return lines
+
+
+def _one_line(node) -> str:
+    from neuron.nmodl import dsl
+
+    return " ".join(dsl.to_nmodl(node).split())
+
+
+def species(node, ctx: Context) -> list[tuple[str, int]]:
+    """The states and stoichiometries of one side of a reaction."""
+    if node.get_node_type_name() == "BinaryExpression":
+        return species(node.lhs, ctx) + species(node.rhs, ctx)
+    name = name_of(node.name)
+    if name not in ctx.mod.states:
+        raise ctx.mod.error(f"{name} in a reaction is not a STATE.", node=node)
+    return [(name, 1 if node.value is None else int(node.value.value))]
+
+
+def _mass_action(rate, species, ctx: Context) -> str:
+    terms = [expression(rate, ctx, 2)]
+    for name, n in species:
+        terms.append(f"{ctx.env}.{name}" if n == 1 else f"{ctx.env}.{name} ** {n}")
+    return " * ".join(terms)
+
+
+def solved_states(mod: ModFile, target: str) -> list[str]:
+    """The states a DERIVATIVE block's equations or a KINETIC block's reactions advance,
+    in order (KINETIC: as the STATE block declares them)."""
+    found = []
+
+    def walk(node):
+        kind = node.get_node_type_name()
+        if kind == "DiffEqExpression":
+            found.append(primed_state(node.expression.lhs))
+        elif kind == "ReactionStatement":
+            for side in (node.reaction1, node.reaction2):
+                if side is not None:
+                    found.extend(n for n, _ in species(side, Context(mod, set())))
+        elif kind == "StatementBlock":
+            for st in node.statements:
+                walk(st)
+        elif kind == "ExpressionStatement":
+            walk(node.expression)
+        elif kind == "IfStatement":
+            walk(node.statement_block)
+            for e in node.elseifs:
+                walk(e.statement_block)
+            if node.elses is not None:
+                walk(node.elses.statement_block)
+
+    if target in mod.kinetics:
+        walk(mod.kinetics[target].statement_block)
+        return [n for n in mod.states if n in found]
+    walk(mod.derivatives[target].statement_block)
+    return list(dict.fromkeys(found))
+
+
+def steady_state(mod: ModFile, solve, env: str) -> str:
+    """``SOLVE target STEADYSTATE method`` in INITIAL: one backward-Euler step of
+    `STEADY_STATE_DT`."""
+    target = name_of(solve.block_name)
+    if target not in mod.kinetics and target not in mod.derivatives:
+        raise mod.error(
+            f"SOLVE {target} STEADYSTATE: no DERIVATIVE or KINETIC block of that name.", node=solve
+        )
+    states = solved_states(mod, target)
+    lhs = ", ".join(f"{env}.{python_name(n)}" for n in states) + ("," if len(states) == 1 else "")
+    names = ", ".join(f'"{python_name(n)}"' for n in states) + ("," if len(states) == 1 else "")
+    fn = python_name(target)
+    if target in mod.kinetics:
+        return f"{lhs} = sparse({env}, ({names}), {fn}_derivatives, STEADY_STATE_DT, {fn}_conserve)"
+    return f"{lhs} = derivimplicit({env}, ({names}), {fn}_derivatives, STEADY_STATE_DT)"

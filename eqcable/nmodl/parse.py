@@ -51,10 +51,6 @@ def _check_supported(mod: ModFile, node) -> None:
         raise mod.error(
             f"{name_of(node.type)} is not supported by read_nmodl.", needle=name_of(node.type)
         )
-    if kind == "SolveBlock" and node.steadystate is not None:
-        raise mod.error(
-            "SOLVE ... STEADYSTATE is not supported by read_nmodl.", needle="STEADYSTATE"
-        )
     if (
         kind in ("AssignedDefinition",)
         and node.length is not None
@@ -112,6 +108,8 @@ def describe(text: str, source: str = "<string>") -> ModFile:
             mod.breakpoint = block
         elif kind == "DerivativeBlock":
             mod.derivatives[name_of(block)] = block
+        elif kind == "KineticBlock":
+            mod.kinetics[name_of(block)] = block
         elif kind == "ProcedureBlock":
             mod.procedures[name_of(block)] = block
         elif kind == "FunctionBlock":

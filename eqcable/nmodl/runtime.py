@@ -22,6 +22,9 @@ __all__ = [
     "cnexp",
     "euler",
     "derivimplicit",
+    "sparse",
+    "flux",
+    "STEADY_STATE_DT",
     "neuron_slope",
     "exp",
     "log",
@@ -197,32 +200,83 @@ def derivimplicit(env: Env, names, rhs, dt):
     """NEURON's ``derivimplicit``: backward Euler, ``x₁ = x₀ + dt f(x₁)`` for all the
     block's states together, solved by Newton's method (`NEWTON_ITERATIONS` steps, each
     with the exact Jacobian of every compartment's small system)."""
+    return _backward_euler(env, names, rhs, dt, None)
+
+
+def sparse(env: Env, names, rhs, dt, conserve):
+    """NEURON's ``sparse`` for a KINETIC scheme: backward Euler on its mass-action
+    equations, by Newton's method as NEURON iterates it: each CONSERVE statement replaces
+    the equation of the last state it names (`conserve` gives ``(index, residual)``
+    pairs), states are kept >= 0, and a compartment stops iterating once the sum of its
+    last changes is <= `SPARSE_CONVERGE` (at most `SPARSE_ITERATIONS` iterations)."""
+    return _backward_euler(env, names, rhs, dt, conserve, neuron_rule=True)
+
+
+#: The variable that tells a KINETIC block it is being differentiated for the Newton
+#: matrix of `sparse` (no NMODL name can clash with it).
+JACOBIAN = "<jacobian>"
+
+
+def flux(env: Env, value):
+    """A ``~ x << (value)`` flux: part of the equations, but, as in NEURON's ``sparse``,
+    not of the Newton matrix (its dependence on the states is left out there)."""
+    try:
+        frozen = env.globals_.get(JACOBIAN)
+    except (KeyError, AttributeError):
+        frozen = False
+    return jax.lax.stop_gradient(value) if frozen else value
+
+
+#: NEURON's convergence bound of ``sparse``: the sum of |change| of the states in the
+#: last Newton iteration (in their units).
+SPARSE_CONVERGE = 1e-6
+#: The most Newton iterations of `sparse` per step (NEURON allows 20; converging
+#: quadratically, schemes need 1 to 3).
+SPARSE_ITERATIONS = 8
+
+
+#: The time step of a steady state (``SOLVE … STEADYSTATE``): one backward-Euler step
+#: this long (ms) lands on the steady state of the block's equations.
+STEADY_STATE_DT = 1e9
+
+
+def _backward_euler(env: Env, names, rhs, dt, conserve, neuron_rule=False):
     x0 = tuple(jnp.asarray(getattr(env, n)) for n in names)
     n = len(names)
 
-    def f(*xs):
-        return tuple(jnp.asarray(d) for d in _derivatives(env, names, rhs, xs))
+    def residual(*xs, jacobian=False):
+        sub = Env(Layer(parent=env.locals_), Layer({JACOBIAN: jacobian}, parent=env.globals_))
+        for name, x in zip(names, xs, strict=True):
+            setattr(sub, name, x)
+        f = rhs(sub)
+        r = [x - x_0 - dt * fx for x, x_0, fx in zip(xs, x0, f, strict=True)]
+        for index, value in conserve(sub) if conserve is not None else ():
+            r[index] = value + 0.0 * xs[index]
+        return tuple(r)
 
     x = x0
-    for _ in range(NEWTON_ITERATIONS):
-        fx, columns = None, []
+    active = True  # NEURON's rule: whether each compartment is still iterating
+    for _ in range(SPARSE_ITERATIONS if neuron_rule else NEWTON_ITERATIONS):
+        columns = []
         for j in range(n):
             tangent = tuple(
                 jnp.ones_like(xi) if i == j else jnp.zeros_like(xi) for i, xi in enumerate(x)
             )
-            fx, col = jax.jvp(f, x, tangent)
+            _, col = jax.jvp(lambda *xs: residual(*xs, jacobian=neuron_rule), x, tangent)
             columns.append(col)
-        residual = jnp.stack(
-            [xi - x0i - dt * fi for xi, x0i, fi in zip(x, x0, fx, strict=True)], -1
-        )
-        # Jacobian of the residual: identity − dt ∂f/∂x, (..., n, n) per compartment.
-        jac = jnp.stack([jnp.stack(c, -1) for c in columns], -1)
-        jac = jnp.eye(n, dtype=jac.dtype) - dt * jac
+        r = residual(*x)
+        r = jnp.stack(jnp.broadcast_arrays(*r), -1)
+        jac = jnp.stack([jnp.stack(jnp.broadcast_arrays(*c), -1) for c in columns], -1)
         if n == 1:
-            step = residual / jac[..., 0]
+            step = r / jac[..., 0]
         else:
-            step = jnp.linalg.solve(jac, residual[..., None])[..., 0]
-        x = tuple(xi - step[..., i] for i, xi in enumerate(x))
+            step = jnp.linalg.solve(jac, r[..., None])[..., 0]
+        if not neuron_rule:
+            x = tuple(xi - step[..., i] for i, xi in enumerate(x))
+            continue
+        new = [jnp.maximum(xi - step[..., i], 0.0) for i, xi in enumerate(x)]
+        x = tuple(jnp.where(active, xn, xi) for xn, xi in zip(new, x, strict=True))
+        active = active & (jnp.sum(jnp.abs(step), axis=-1) > SPARSE_CONVERGE)
     return x
 
 

@@ -151,10 +151,11 @@ def initial_ion_values(
 
 
 def default_ion_reads(channel: AbstractChannel) -> dict[str, float]:
-    """The ion quantities `channel` reads, at their species' defaults (0 for currents)."""
+    """The ion quantities `channel` receives (those it reads and the concentrations it
+    writes), at their species' defaults (0 for currents)."""
     table = species_table([channel])
-    reads, _ = ion_use(channel, table)
+    reads, writes = ion_use(channel, table)
     return {
         quantity_name(*q): 0.0 if q.kind == "i" else float(getattr(table[q.species], q.kind))
-        for q in reads
+        for q in (*reads, *(w for w in writes if w.kind in ("ci", "co")))
     }

@@ -55,9 +55,11 @@ def ion_inputs(cls: type[AbstractChannel]) -> tuple[str, ...]:
 
 def steady_states(channel: AbstractChannel, v, celsius, ions: dict[str, Array]) -> dict:
     """`channel`'s steady state at `v` (mV) and `celsius` (°C), given the ion quantities
-    (`ions`, by name) for a channel that reads some."""
-    if channel.ion_reads:
-        return channel.steady_state(v, celsius, {q: ions[q] for q in channel.ion_reads})
+    (`ions`, by name) for a channel that reads some or writes a concentration (it then
+    receives that concentration's initial value too)."""
+    inputs = ion_inputs(type(channel))
+    if inputs:
+        return channel.steady_state(v, celsius, {q: ions[q] for q in inputs})
     return channel.steady_state(v, celsius)
 
 

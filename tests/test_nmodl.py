@@ -175,7 +175,8 @@ DERIVATIVE states {{
 # (what the file holds, the line and the words the error names)
 UNSUPPORTED = {
     "VERBATIM": (dict(extra="PROCEDURE f() {\nVERBATIM\n  return 0;\nENDVERBATIM\n}"), 12),
-    "KINETIC": (dict(extra="KINETIC kin {\n  ~ m <-> x (1, 2)\n}"), 11),
+    "COMPARTMENT": (dict(extra="KINETIC kin {\n  COMPARTMENT 2 {m}\n  ~ m << (1)\n}"), 12),
+    "FUNCTION_TABLE": (dict(extra="FUNCTION_TABLE tab(x)"), 11),
     "POINTER": (dict(neuron="POINTER p"), 1),
     "t is not available": (dict(body="m' = -m*t"), 9),
     "METHOD runge": (dict(method="runge"), 6),

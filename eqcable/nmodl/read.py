@@ -28,7 +28,8 @@ def read_nmodl(source: str | os.PathLike, *, linearisation: str = "exact") -> ty
     the STATEs (recordable), its ion quantities those of ``USEION``. Each step follows
     NEURON's: BREAKPOINT's currents at the present voltage, the voltage step, then the
     SOLVEd blocks (``cnexp``, ``derivimplicit`` or ``euler``, as NEURON integrates them)
-    at the new voltage; a synapse's NET_RECEIVE runs as its events arrive.
+    at the new voltage (KINETIC schemes by ``sparse``); a synapse's NET_RECEIVE runs as
+    its events arrive. See the docs page "NMODL import" for what is translated and how.
 
     The class's ``python_source`` is the generated Python (print it, save it, edit it);
     ``nmodl_source`` the file's text. Classes are cached by content: the same file gives
@@ -50,8 +51,8 @@ def read_nmodl(source: str | os.PathLike, *, linearisation: str = "exact") -> ty
     `eqcable.AbstractSynapse`).
 
     **Raises:** `eqcable.nmodl.NmodlError` (a `ValueError`) naming the file, line and
-    construct for what read_nmodl does not translate (KINETIC, VERBATIM, WATCH, POINTER,
-    net_send, arrays, …) and with the parser's message and line for malformed text;
+    construct for what read_nmodl does not translate (VERBATIM, WATCH, POINTER,
+    net_send, arrays, COMPARTMENT, …) and with the parser's message and line for malformed text;
     `FileNotFoundError`; `ImportError` without NEURON >= 9
     (``pip install 'eqcable[nmodl]'``).
     """

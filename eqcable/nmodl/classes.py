@@ -1,12 +1,10 @@
 """The class part of the generated source: fields, declarations and methods."""
 
 from .description import NEURON_SPECIES, ModFile
-from .emit import Context, declared_locals, python_name, statements
+from .emit import Context, declared_locals, python_name, statement, statements
 
 
-def class_lines(
-    mod: ModFile, names, blocks, linearisation: str, solves: list, statement
-) -> list[str]:
+def class_lines(mod: ModFile, names, blocks, linearisation: str, solves: list) -> list[str]:
     """The lines of the class definition."""
     point = mod.kind == "point"
     base = "AbstractSynapse" if point else "AbstractChannel"
@@ -55,7 +53,7 @@ def class_lines(
             )
             lines.append(f"    ion_species: ClassVar[dict[str, Ion]] = {{{entries}}}")
     lines += ["", *_variables(mod, names, states, carried)]
-    initial = _block_lines(mod, mod.initial, "INITIAL", statement)
+    initial = _block_lines(mod, mod.initial, "INITIAL")
     ret = _returns(mod, states, carried, point)
     if point:
         lines += [
@@ -65,7 +63,7 @@ def class_lines(
             "        s = self._variables({})",
         ]
         lines += initial + [f"        return {ret}"]
-        lines += _synapse_methods(mod, names, solves, ret, statement)
+        lines += _synapse_methods(mod, names, solves, ret)
     else:
         lines += ["", "    def steady_state(self, v, celsius, ions=None):", '        """INITIAL"""']
         lines += (
@@ -80,7 +78,7 @@ def class_lines(
         ]
         lines += ["        s = self._variables(states, v=v, dt=dt, celsius=celsius)", *solves]
         lines += [f"        return {_returns(mod, states, carried, point, concentrations=True)}"]
-        lines += _current_methods(mod, writes, statement)
+        lines += _current_methods(mod, writes)
     if linearisation == "neuron":
         args = "states, pre, v_post" if point else "states, v"
         call = "self.current(states, pre, x)" if point else "self.current(states, x)"
@@ -163,7 +161,7 @@ def _returns(mod, states, carried, point, concentrations=False) -> str:
     return "{" + ", ".join(items) + "}"
 
 
-def _block_lines(mod, block, title, statement) -> list[str]:
+def _block_lines(mod, block, title) -> list[str]:
     if block is None:
         return []
     local = {n: "0.0" for n in declared_locals(block.statement_block)}
@@ -176,7 +174,7 @@ def _block_lines(mod, block, title, statement) -> list[str]:
     return lines + statements(block.statement_block, ctx, "        ")
 
 
-def _breakpoint_lines(mod, statement) -> list[str]:
+def _breakpoint_lines(mod) -> list[str]:
     if mod.breakpoint is None:
         return []
     block = mod.breakpoint.statement_block
@@ -198,7 +196,7 @@ def _breakpoint_lines(mod, statement) -> list[str]:
     return lines
 
 
-def _current_methods(mod: ModFile, writes, statement) -> list[str]:
+def _current_methods(mod: ModFile, writes) -> list[str]:
     currents = [q for q in writes if q.startswith("i")] + list(mod.nonspecific)
     ion_currents = [q for q in writes if q.startswith("i")]
     total = " + ".join(f"s.{python_name(q)}" for q in currents) or "0.0 * s.v"
@@ -208,7 +206,7 @@ def _current_methods(mod: ModFile, writes, statement) -> list[str]:
         '        """BREAKPOINT, but its SOLVEs"""',
     ]
     lines += ['        s = self._variables(states, v=v, celsius=states.get("celsius"))']
-    lines += _breakpoint_lines(mod, statement) + ["        return s"]
+    lines += _breakpoint_lines(mod) + ["        return s"]
     lines += [
         "",
         "    def current(self, states, v):",
@@ -225,7 +223,7 @@ def _current_methods(mod: ModFile, writes, statement) -> list[str]:
     return lines
 
 
-def _synapse_methods(mod: ModFile, names, solves, ret, statement) -> list[str]:
+def _synapse_methods(mod: ModFile, names, solves, ret) -> list[str]:
     if mod.ions:
         raise mod.error(
             "USEION in a POINT_PROCESS is not supported by read_nmodl.", needle="USEION"
@@ -263,5 +261,5 @@ def _synapse_methods(mod: ModFile, names, solves, ret, statement) -> list[str]:
         "    def current(self, states, pre, v_post):",
         "        s = self._variables(states, v=v_post)",
     ]
-    lines += _breakpoint_lines(mod, statement) + [f"        return {current}"]
+    lines += _breakpoint_lines(mod) + [f"        return {current}"]
     return lines

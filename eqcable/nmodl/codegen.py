@@ -2,7 +2,8 @@
 
 import dataclasses
 
-from .analysis import Analysis
+from .analysis import Analysis, Summary
+from .classes import class_lines
 from .description import KINETIC_METHODS, METHODS, ModFile, name_of
 from .emit import (
     MATH,
@@ -12,7 +13,6 @@ from .emit import (
     python_name,
     solved_states,
     species as reactants,
-    statement,
     statements,
 )
 from .names import Names
@@ -99,7 +99,7 @@ def _blocks(mod: ModFile, analysis: Analysis, names: Names) -> Blocks:
     empty = analysis.block(_Block([]))
     initial = analysis.block(mod.initial.statement_block) if mod.initial else empty
     cur = analysis.block(_Block(current))
-    state = _Summaries(analysis, [_block_of(mod, t).statement_block for t, _ in solves])
+    state = _summarise(analysis, [_block_of(mod, t).statement_block for t, _ in solves])
     net = (
         analysis.block(
             mod.net_receive.statement_block, {name_of(p) for p in mod.net_receive.parameters}
@@ -145,9 +145,8 @@ class _Block:
     statements: list
 
 
-def _Summaries(analysis, blocks):
-    from .analysis import Summary
-
+def _summarise(analysis, blocks):
+    """The summary of `blocks` run one after the other."""
     out = Summary()
     for b in blocks:
         sub = analysis.block(b)
@@ -273,8 +272,6 @@ def solve_lines(mod: ModFile, solves: dict, indent: str) -> list[str]:
 
 
 def _class(mod: ModFile, names: Names, blocks: Blocks, linearisation: str) -> list[str]:
-    from .classes import class_lines
-
     return class_lines(
-        mod, names, blocks, linearisation, solve_lines(mod, blocks.solves, "        "), statement
+        mod, names, blocks, linearisation, solve_lines(mod, blocks.solves, "        ")
     )

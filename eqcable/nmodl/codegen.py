@@ -171,14 +171,22 @@ def _callable(mod: ModFile, fname: str, block) -> list[str]:
         local.setdefault(n, "0.0")
     ctx = Context(mod, set(local), block=f"{'FUNCTION' if is_function else 'PROCEDURE'} {fname}")
     kind = "FUNCTION" if is_function else "PROCEDURE"
-    lines = [
-        f"def {python_name(fname)}({', '.join(['s', *(python_name(p) for p in params)])}):",
-        f'    """{kind} {fname}({", ".join(params)})"""',
-        f"    s = local(s, {_locals_dict(local)})",
-    ]
+    args = ["s", *(python_name(p) for p in params)]
+    doc = f"{kind} {fname}({', '.join(params)})"
+    lines = _header(python_name(fname), args, doc, local, scope=True)
     lines += statements(block.statement_block, ctx, "    ")
     if is_function:
         lines.append(f"    return s.{python_name(fname)}")
+    return lines
+
+
+def _header(name: str, args: list[str], doc: str, local: dict, scope=False) -> list[str]:
+    """A generated function's first lines: signature, docstring, its locals (`scope`: a
+    scope of its own even without locals, as a called FUNCTION or PROCEDURE has: the
+    caller's locals are not its own)."""
+    lines = [f"def {name}({', '.join(args)}):", f'    """{doc}"""']
+    if local or scope:
+        lines.append(f"    s = local(s, {_locals_dict(local)})")
     return lines
 
 
@@ -210,22 +218,15 @@ def _solve_function(mod: ModFile, target: str, style: str) -> list[str]:
     title = f"{'KINETIC' if kinetic else 'DERIVATIVE'} {target}"
     if style == "cnexp":
         ctx = Context(mod, set(local), diffeq="cnexp", block=title)
-        lines = [
-            f"def {python_name(target)}_cnexp(s):",
-            f'    """{title}, by cnexp: each equation in turn, solved exactly."""',
-        ]
-        if local:
-            lines.append(f"    s = local(s, {_locals_dict(local)})")
+        doc = f"{title}, by cnexp: each equation in turn, solved exactly."
+        lines = _header(f"{python_name(target)}_cnexp", ["s"], doc, local)
         return lines + statements(block.statement_block, ctx, "    ")
     primes = {f"{n}'": "0.0" for n in states}
     diffeq = "kinetic" if kinetic else "derivative"
     ctx = Context(mod, set(local) | set(primes), diffeq=diffeq, block=title)
     what = "by mass action" if kinetic else "for the implicit methods and steady states"
-    lines = [
-        f"def {python_name(target)}_derivatives(s):",
-        f'    """{title}: the derivatives of {", ".join(states)} ({what})."""',
-        f"    s = local(s, {_locals_dict({**primes, **local})})",
-    ]
+    doc = f"{title}: the derivatives of {', '.join(states)} ({what})."
+    lines = _header(f"{python_name(target)}_derivatives", ["s"], doc, {**primes, **local})
     lines += statements(block.statement_block, ctx, "    ")
     comma = "," if len(states) == 1 else ""
     lines.append("    return " + ", ".join(f's["{n}\'"]' for n in states) + comma)

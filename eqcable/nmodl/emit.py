@@ -232,26 +232,27 @@ class _ElseIf:
     elses: object
 
 
+def all_statements(block):
+    """Every statement of a statement block, at any depth (inside ``if`` branches too),
+    in order."""
+    for st in block.statements:
+        yield st
+        if st.get_node_type_name() == "IfStatement":
+            branches = [st.statement_block, *(e.statement_block for e in st.elseifs)]
+            if st.elses is not None:
+                branches.append(st.elses.statement_block)
+            for b in branches:
+                yield from all_statements(b)
+
+
 def declared_locals(block) -> list[str]:
     """The LOCAL variables a block declares, at any depth, in order."""
-    found = []
-
-    def walk(node):
-        kind = node.get_node_type_name()
-        if kind == "LocalListStatement":
-            found.extend(name_of(v) for v in node.variables)
-            return
-        if kind in ("StatementBlock",):
-            for st in node.statements:
-                walk(st)
-        elif kind == "IfStatement":
-            walk(node.statement_block)
-            for e in node.elseifs:
-                walk(e.statement_block)
-            if node.elses is not None:
-                walk(node.elses.statement_block)
-
-    walk(block)
+    found = [
+        name_of(v)
+        for st in all_statements(block)
+        if st.get_node_type_name() == "LocalListStatement"
+        for v in st.variables
+    ]
     return list(dict.fromkeys(found))
 
 
@@ -306,32 +307,23 @@ def _mass_action(rate, species, ctx: Context) -> str:
 def solved_states(mod: ModFile, target: str) -> list[str]:
     """The states a DERIVATIVE block's equations or a KINETIC block's reactions advance,
     in order (KINETIC: as the STATE block declares them)."""
+    kinetic = target in mod.kinetics
+    block = (mod.kinetics if kinetic else mod.derivatives)[target].statement_block
     found = []
-
-    def walk(node):
-        kind = node.get_node_type_name()
-        if kind == "DiffEqExpression":
-            found.append(primed_state(node.expression.lhs))
-        elif kind == "ReactionStatement":
-            for side in (node.reaction1, node.reaction2):
+    for st in all_statements(block):
+        kind = st.get_node_type_name()
+        if kind == "ReactionStatement":
+            for side in (st.reaction1, st.reaction2):
                 if side is not None:
                     found.extend(n for n, _ in species(side, Context(mod, set())))
-        elif kind == "StatementBlock":
-            for st in node.statements:
-                walk(st)
         elif kind == "ExpressionStatement":
-            walk(node.expression)
-        elif kind == "IfStatement":
-            walk(node.statement_block)
-            for e in node.elseifs:
-                walk(e.statement_block)
-            if node.elses is not None:
-                walk(node.elses.statement_block)
-
-    if target in mod.kinetics:
-        walk(mod.kinetics[target].statement_block)
+            expr = st.expression
+            while expr.get_node_type_name() == "WrappedExpression":
+                expr = expr.expression
+            if expr.get_node_type_name() == "DiffEqExpression":
+                found.append(primed_state(expr.expression.lhs))
+    if kinetic:
         return [n for n in mod.states if n in found]
-    walk(mod.derivatives[target].statement_block)
     return list(dict.fromkeys(found))
 
 

@@ -1,7 +1,15 @@
 """The class part of the generated source: fields, declarations and methods."""
 
 from .description import NEURON_SPECIES, ModFile
-from .emit import Context, declared_locals, python_name, statement, statements
+from .emit import (
+    Context,
+    declared_locals,
+    locals_line,
+    python_name,
+    solve_of,
+    statement,
+    statements,
+)
 
 
 def class_lines(mod: ModFile, names, blocks, linearisation: str, solves: list) -> list[str]:
@@ -164,33 +172,19 @@ def _returns(mod, states, carried, point, concentrations=False) -> str:
 def _block_lines(mod, block, title) -> list[str]:
     if block is None:
         return []
-    local = {n: "0.0" for n in declared_locals(block.statement_block)}
+    local = declared_locals(block.statement_block)
     ctx = Context(mod, set(local), block=title)
-    lines = []
-    if local:
-        lines.append(
-            "        s = local(s, {" + ", ".join(f'"{python_name(k)}": 0.0' for k in local) + "})"
-        )
-    return lines + statements(block.statement_block, ctx, "        ")
+    return locals_line(local, "        ") + statements(block.statement_block, ctx, "        ")
 
 
 def _breakpoint_lines(mod) -> list[str]:
     if mod.breakpoint is None:
         return []
     block = mod.breakpoint.statement_block
-    kept = [
-        st
-        for st in block.statements
-        if getattr(getattr(st, "expression", None), "get_node_type_name", lambda: "")()
-        != "SolveBlock"
-    ]
-    local = {n: "0.0" for n in declared_locals(block)}
+    kept = [st for st in block.statements if solve_of(st) is None]
+    local = declared_locals(block)
     ctx = Context(mod, set(local), block="BREAKPOINT")
-    lines = []
-    if local:
-        lines.append(
-            "        s = local(s, {" + ", ".join(f'"{python_name(k)}": 0.0' for k in local) + "})"
-        )
+    lines = locals_line(local, "        ")
     for st in kept:
         lines += statement(st, ctx, "        ")
     return lines
@@ -228,7 +222,7 @@ def _synapse_methods(mod: ModFile, names, solves, ret) -> list[str]:
         raise mod.error(
             "USEION in a POINT_PROCESS is not supported by read_nmodl.", needle="USEION"
         )
-    local = {n: "0.0" for n in declared_locals(mod.net_receive.statement_block)}
+    local = declared_locals(mod.net_receive.statement_block)
     lines = [
         "",
         "    def step(self, states, pre, v_post, dt):",
@@ -237,12 +231,7 @@ def _synapse_methods(mod: ModFile, names, solves, ret) -> list[str]:
     lines += ["        s = self._variables(states, v=v_post, dt=dt)"]
     lines += ["        c = pre > 0", "        s_a, s_b = fork(s, c)"]
     ctx = Context(mod, set(local), env="s_a", block="NET_RECEIVE")
-    if local:
-        lines.append(
-            "        s_a = local(s_a, {"
-            + ", ".join(f'"{python_name(k)}": 0.0' for k in local)
-            + "})"
-        )
+    lines += locals_line(local, "        ", env="s_a")
     lines += statements(mod.net_receive.statement_block, ctx, "        ")
     lines += ["        join(s, c, s_a, s_b)", f"        return {ret}"]
     lines += [

@@ -11,6 +11,7 @@ from .emit import (
     declared_locals,
     expression,
     python_name,
+    solve_of,
     solved_states,
     species as reactants,
     statements,
@@ -68,8 +69,8 @@ def _blocks(mod: ModFile, analysis: Analysis, names: Names) -> Blocks:
     solves, current = {}, []
     if mod.breakpoint is not None:
         for st in mod.breakpoint.statement_block.statements:
-            expr = getattr(st, "expression", None)
-            if expr is not None and expr.get_node_type_name() == "SolveBlock":
+            expr = solve_of(st)
+            if expr is not None:
                 target = name_of(expr.block_name)
                 method = None if expr.method is None else name_of(expr.method)
                 if target in mod.kinetics:
@@ -204,9 +205,8 @@ def _functions(mod: ModFile, blocks: Blocks) -> list[tuple[str, str]]:
             found.append((target, "cnexp" if method == "cnexp" else "derivatives"))
     if mod.initial is not None:
         for st in mod.initial.statement_block.statements:
-            expr = getattr(st, "expression", None)
-            if expr is not None and expr.get_node_type_name() == "SolveBlock":
-                found.append((name_of(expr.block_name), "derivatives"))
+            if solve_of(st) is not None:
+                found.append((name_of(solve_of(st).block_name), "derivatives"))
     return list(dict.fromkeys(found))
 
 

@@ -342,3 +342,17 @@ def steady_state(mod: ModFile, solve, env: str) -> str:
     if target in mod.kinetics:
         return f"{lhs} = sparse({env}, ({names}), {fn}_derivatives, STEADY_STATE_DT, {fn}_conserve)"
     return f"{lhs} = derivimplicit({env}, ({names}), {fn}_derivatives, STEADY_STATE_DT)"
+
+
+def solve_of(st):
+    """The SolveBlock of a ``SOLVE`` statement, else None."""
+    expr = getattr(st, "expression", None)
+    return expr if expr is not None and expr.get_node_type_name() == "SolveBlock" else None
+
+
+def locals_line(local, indent: str, env: str = "s") -> list[str]:
+    """The line giving a block its LOCAL variables `local` (names), at 0; none if none."""
+    if not local:
+        return []
+    values = ", ".join(f'"{python_name(k)}": 0.0' for k in local)
+    return [f"{indent}{env} = local({env}, {{{values}}})"]

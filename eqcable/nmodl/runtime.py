@@ -159,13 +159,13 @@ def join(env: Env, cond, then: Env, other: Env) -> None:
             mine.set(name, jnp.where(cond, a.get(name), b.get(name)))
 
 
-def _derivatives(env: Env, names, rhs, values):
-    """The derivatives that `rhs` (the DERIVATIVE block, run on `env`) gives with the
-    states `names` at `values`, on a copy of `env`."""
-    sub = Env(Layer(parent=env.locals_), Layer(parent=env.globals_))
+def _trial(env: Env, names, values, **marks) -> Env:
+    """An overlay of `env` with the states `names` at trial `values` (and `marks`, e.g.
+    `JACOBIAN`), for evaluating a block without touching `env`."""
+    sub = Env(Layer(parent=env.locals_), Layer(marks, parent=env.globals_))
     for n, x in zip(names, values, strict=True):
         setattr(sub, n, x)
-    return rhs(sub)
+    return sub
 
 
 def cnexp(env: Env, name: str, rhs, dt):
@@ -174,9 +174,7 @@ def cnexp(env: Env, name: str, rhs, dt):
     values of everything else: ``x + (1 − exp(b dt)) (−a/b − x)``, or ``x + a dt`` where
     ``b = 0``."""
     x = getattr(env, name)
-    f, b = jax.jvp(
-        lambda y: _derivatives(env, (name,), lambda s: rhs(s), (y,)), (x,), (jnp.ones_like(x),)
-    )
+    f, b = jax.jvp(lambda y: rhs(_trial(env, (name,), (y,))), (x,), (jnp.ones_like(x),))
     a = f - b * x
     zero = b == 0
     safe_b = jnp.where(zero, 1.0, b)
@@ -245,9 +243,7 @@ def _backward_euler(env: Env, names, rhs, dt, conserve, neuron_rule=False):
     n = len(names)
 
     def residual(*xs, jacobian=False):
-        sub = Env(Layer(parent=env.locals_), Layer({JACOBIAN: jacobian}, parent=env.globals_))
-        for name, x in zip(names, xs, strict=True):
-            setattr(sub, name, x)
+        sub = _trial(env, names, xs, **{JACOBIAN: jacobian})
         f = rhs(sub)
         r = [x - x_0 - dt * fx for x, x_0, fx in zip(xs, x0, f, strict=True)]
         for index, value in conserve(sub) if conserve is not None else ():

@@ -26,6 +26,15 @@ from .channels import (
     parameter as parameter,
     pospischil as pospischil,
 )
+from .experiments import (
+    AbstractVoltageClamp as AbstractVoltageClamp,
+    DataClamp as DataClamp,
+    IdealClamp as IdealClamp,
+    SEClamp as SEClamp,
+    Spikes as Spikes,
+    soft_spike_count as soft_spike_count,
+    spike_times as spike_times,
+)
 from .fitting import (
     AbstractTransform as AbstractTransform,
     Affine as Affine,

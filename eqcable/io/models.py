@@ -32,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..channels.base import AbstractChannel
+from ..experiments.clamps import Clamp
 from ..modules.base import AbstractModule
 from ..modules.branch import Branch
 from ..modules.cell import Cell, cell_of_sizes
@@ -45,6 +46,7 @@ from ..synapses.base import AbstractSynapse
 from ..synapses.connections import Connections
 from ..synapses.inputs import SpikeTrain
 from .archive import read_archive, write_archive
+from .clamp_spec import clamp_spec, clamp_template
 from .legacy import hh_after_ion_layer, hh_before_ion_layer
 
 FORMAT = 1
@@ -155,6 +157,7 @@ def _spec(module: AbstractModule) -> dict:
         "explicit_states": sorted(module.explicit_states),
         "ions": sorted(module.ions),
         "stimuli": [[*s.current.shape, s.dt] for s in module.stimuli],
+        "clamps": [clamp_spec(c) for c in module.clamps],
         "recordings": [[r.name, int(r.indices.shape[0])] for r in module.recordings],
         "trainables": [
             [t.name, t.shared, int(t.indices.shape[0]), list(t.path)] for t in module.trainables
@@ -267,6 +270,13 @@ def _stimulus(entry, index, zeros) -> Stimulus:
     return Stimulus(indices=index(k), current=zeros(k, t), dt=dt[0] if dt else None)
 
 
+def _clamp(entry, index, zeros, path) -> Clamp:
+    try:
+        return clamp_template(entry, index, zeros)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelFileError(f"{path}: malformed clamp entry {entry!r} ({e}).") from None
+
+
 def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
     """An empty model with the structure the spec describes (values to be filled in)."""
     dtype = jnp.dtype(spec["dtype"])
@@ -285,6 +295,7 @@ def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
             m.explicit_states,
             m.ions,
             m.stimuli,
+            m.clamps,
             m.recordings,
         ),
         _tree(spec),
@@ -296,6 +307,7 @@ def _skeleton(spec: dict, path, known: dict[str, type]) -> AbstractModule:
             {name: jnp.zeros((ncomp,), bool) for name in spec.get("explicit_states", [])},
             {name: zeros(ncomp) for name in ions},
             tuple(_stimulus(e, index, zeros) for e in spec["stimuli"]),
+            tuple(_clamp(e, index, zeros, path) for e in spec.get("clamps", [])),
             tuple(Recording(name=name, indices=index(k)) for name, k in spec["recordings"]),
         ),
     )

@@ -39,6 +39,7 @@ class Fields(NamedTuple):
     explicit_states: dict
     ions: dict
     stimuli: tuple
+    clamps: tuple
     recordings: tuple
     trainables: tuple
     structure: CellStructure
@@ -89,6 +90,7 @@ def _from_arrays(
         explicit_states={},
         ions={},
         stimuli=(),
+        clamps=(),
         recordings=(),
         trainables=(),
     )
@@ -173,12 +175,13 @@ def from_parts(
     def shift(obj, off):
         return eqx.tree_at(lambda o: o.indices, obj, to_device(np.asarray(obj.indices) + off))
 
-    stimuli, recordings, trainables = [], [], []
+    stimuli, clamps, recordings, trainables = [], [], [], []
     offset = 0
     for p, count in runs:
         for _ in range(count):
-            if p.stimuli or p.recordings or p.trainables:
+            if p.stimuli or p.clamps or p.recordings or p.trainables:
                 stimuli += [shift(s, offset) for s in p.stimuli]
+                clamps += [shift(c, offset) for c in p.clamps]
                 recordings += [shift(r, offset) for r in p.recordings]
                 trainables += [shift(t, offset) for t in p.trainables]
             offset += p.ncomp
@@ -193,6 +196,7 @@ def from_parts(
         explicit_states=explicit,
         ions=_ions(runs, tuple(templates.values())),
         stimuli=tuple(stimuli),
+        clamps=tuple(clamps),
         recordings=tuple(recordings),
         trainables=tuple(trainables),
     )

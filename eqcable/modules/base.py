@@ -216,6 +216,23 @@ class AbstractModule(AbstractModel):
         """
         return edits.add_stimulus(self, current, _where)
 
+    def clamp(self, device, *, _where: np.ndarray | None = None):
+        """Clamp every selected compartment with `device`: an `SEClamp` (NEURON's
+        single-electrode voltage clamp, with series resistance), an `IdealClamp` (the
+        voltage held exactly) or a `DataClamp` (``v`` or a channel state played from a
+        recorded trace); see `eqcable.experiments.clamps`. Its parameters are scalars or
+        one value (row) per selected compartment. Record the clamp current with
+        ``sel.record("i_clamp")`` (nA, positive into the cell).
+
+        On a module of more than one compartment, call it on a selection
+        (``cell.branch(0).comp(0).clamp(ec.SEClamp(dur1=10.0, amp1=-20.0))``).
+
+        **Raises:** `TypeError` for another kind of object; `ValueError` for values that
+        fit neither one nor every selected compartment, or a call on a whole
+        multi-compartment module. Runs check the rest (`dt`, trace lengths, names).
+        """
+        return edits.add_clamp(self, device, _where)
+
     def record(self, *names: str, _where: np.ndarray | None = None):
         """Record each of `names` (default ``"v"``) at every selected site: one output
         row per name and site, names first (``sel.record("v", "HH_m")`` gives the
@@ -295,6 +312,10 @@ class AbstractModule(AbstractModel):
     def delete_stimuli(self):
         """Remove all stimuli."""
         return eqx.tree_at(lambda m: m.stimuli, self, ())
+
+    def delete_clamps(self):
+        """Remove all clamps."""
+        return eqx.tree_at(lambda m: m.clamps, self, ())
 
     def delete_trainables(self):
         """Make every parameter non-trainable again."""

@@ -9,6 +9,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float
 
 from ..channels.base import AbstractChannel
+from ..experiments.clamps import Clamp
 from ..morphology.geometry import pt3d_arc_lengths, segment_geometry
 from ..simulation.model import CellStructure, Recording, Stimulus
 from ..synapses.connections import Connections
@@ -55,6 +56,7 @@ class Branch(AbstractModule):
     explicit_states: dict[str, Bool[Array, " ncomp"]]
     ions: dict[str, Float[Array, " ncomp"]]
     stimuli: tuple[Stimulus, ...]
+    clamps: tuple[Clamp, ...]
     recordings: tuple[Recording, ...]
     trainables: tuple[Trainable, ...]
     structure: CellStructure
@@ -100,6 +102,7 @@ class Branch(AbstractModule):
             self.explicit_states,
             self.ions,
             self.stimuli,
+            self.clamps,
             self.recordings,
             self.trainables,
             self.structure,

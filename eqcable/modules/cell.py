@@ -7,6 +7,7 @@ import equinox as eqx
 from jaxtyping import Array, Bool, Float
 
 from ..channels.base import AbstractChannel
+from ..experiments.clamps import Clamp
 from ..simulation.model import CellStructure, Recording, Stimulus
 from ..synapses.connections import Connections
 from ..synapses.inputs import SpikeTrain
@@ -56,6 +57,7 @@ class Cell(AbstractModule):
     explicit_states: dict[str, Bool[Array, " ncomp"]]
     ions: dict[str, Float[Array, " ncomp"]]
     stimuli: tuple[Stimulus, ...]
+    clamps: tuple[Clamp, ...]
     recordings: tuple[Recording, ...]
     trainables: tuple[Trainable, ...]
     structure: CellStructure
@@ -101,6 +103,7 @@ class Cell(AbstractModule):
             self.explicit_states,
             self.ions,
             self.stimuli,
+            self.clamps,
             self.recordings,
             self.trainables,
             self.structure,

@@ -6,6 +6,7 @@ import equinox as eqx
 from jaxtyping import Array, ArrayLike, Bool, Float
 
 from ..channels.base import AbstractChannel
+from ..experiments.clamps import Clamp
 from ..simulation.model import CellStructure, Recording, Stimulus
 from ..synapses.connections import Connections
 from ..synapses.inputs import SpikeTrain
@@ -48,6 +49,7 @@ class Compartment(AbstractModule):
     explicit_states: dict[str, Bool[Array, " ncomp"]]
     ions: dict[str, Float[Array, " ncomp"]]
     stimuli: tuple[Stimulus, ...]
+    clamps: tuple[Clamp, ...]
     recordings: tuple[Recording, ...]
     trainables: tuple[Trainable, ...]
     structure: CellStructure
@@ -89,6 +91,7 @@ class Compartment(AbstractModule):
             self.explicit_states,
             self.ions,
             self.stimuli,
+            self.clamps,
             self.recordings,
             self.trainables,
             self.structure,

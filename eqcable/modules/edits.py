@@ -12,6 +12,7 @@ import numpy as np
 
 from ..channels.base import AbstractChannel
 from ..channels.ion_use import parse, species_table
+from ..experiments.clamps import place
 from ..simulation.ions import ion_parameter_names
 from ..simulation.model import Recording, Stimulus
 from ..simulation.recording import synapse_group
@@ -147,6 +148,14 @@ def add_stimulus(module, current, where: np.ndarray | None):
         )
     stim = Stimulus(indices=to_device(where), current=to_device(current), dt=dt)
     return eqx.tree_at(lambda m: m.stimuli, module, module.stimuli + (stim,))
+
+
+def add_clamp(module, device, where: np.ndarray | None):
+    """`module` with `device` clamping `where` (see `AbstractModule.clamp`)."""
+    where = sites(module, "clamp(...)", "v", where)
+    clamp = place(device, np.asarray(where))
+    clamp = eqx.tree_at(lambda c: c.indices, clamp, to_device(np.asarray(where)))
+    return eqx.tree_at(lambda m: m.clamps, module, module.clamps + (clamp,))
 
 
 def add_recordings(module, names: tuple[str, ...], where: np.ndarray | None):

@@ -14,6 +14,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float, Shaped
 
 from ..channels.base import AbstractChannel
+from ..experiments.clamps import Clamp
 from ..morphology.tree import branch_offsets
 from ..simulation.model import CellStructure, Recording, Stimulus
 from ..synapses.base import AbstractSynapse
@@ -65,6 +66,7 @@ class Network(AbstractModule):
     explicit_states: dict[str, Bool[Array, " ncomp"]]
     ions: dict[str, Float[Array, " ncomp"]]
     stimuli: tuple[Stimulus, ...]
+    clamps: tuple[Clamp, ...]
     recordings: tuple[Recording, ...]
     trainables: tuple[Trainable, ...]
     structure: CellStructure
@@ -109,6 +111,7 @@ class Network(AbstractModule):
             self.explicit_states,
             self.ions,
             self.stimuli,
+            self.clamps,
             self.recordings,
             self.trainables,
             self.structure,

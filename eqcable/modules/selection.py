@@ -132,6 +132,10 @@ class View:
         """See `AbstractModule.stimulate`; applies to the selection only."""
         return self.module.stimulate(current, _where=self.indices)
 
+    def clamp(self, device):
+        """See `AbstractModule.clamp`; clamps the selected compartments."""
+        return self.module.clamp(device, _where=self.indices)
+
     def record(self, *names: str):
         """See `AbstractModule.record`; records every name at the selection."""
         for name in names:

@@ -19,6 +19,7 @@ from ..solvers.stepping import AbstractStepper, BackwardEuler
 from ..solvers.tree_solve import AbstractTreeSolver
 from ..stimuli import check_samples, check_time
 from ..synapses.wiring import delay_steps, prepare_synapses
+from .clamping import check_clamps, initial_currents, plan_clamps
 from .ions import initial_ions, ion_parameter_names, ion_plan, ion_values
 from .model import AbstractModel
 from .recording import Recorder
@@ -68,6 +69,7 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
         check_samples(st.current.shape[1], nsteps, what)
     for group in model.connections:
         delay_steps(group.delay, dt, group.synapse.name)  # whole steps, or a clear error
+    check_clamps(model.clamps, tuple(model.states), dt, nsteps)
     missing = [q for q in ion_parameter_names(model.channels) if q not in model.ions]
     if missing:
         raise ValueError(
@@ -151,7 +153,9 @@ def simulate(
         ),
         where=tuple(None if w is None else np.asarray(w, np.int64) for w in subsets or ()),
     )
+    clamps = plan_clamps(model.clamps, system)
     v0 = nodes(model.v)
+    v0 = clamps.initial_voltage(v0)
     syn = prepare_synapses(
         model.connections, model.inputs, system.comp_to_node, scheme.dt, nsteps, v0
     )
@@ -159,7 +163,7 @@ def simulate(
     record = Recorder(model.recordings, membrane, syn.wirings, system)
     ions0 = initial_ions(membrane.ions, v0.dtype)
     values0 = ion_values(membrane.ions, ions0, model.celsius)
-    v0_membrane = system.to_membrane(model.v)
+    v0_membrane = v0[system.membrane_node]
     channels0 = initial_channel_states(
         membrane.channels,
         system.to_membrane(dict(model.states)),
@@ -168,6 +172,7 @@ def simulate(
         model.celsius,
         values0,
     )
+    channels0 = clamps.initial_states(channels0)
     if membrane.ions.currents:  # as recorded at time 0 (NEURON's finitialize computes them)
         ions0 = {**ions0, **membrane_currents(membrane, channels0, values0, v0_membrane)[2]}
     state0 = State(
@@ -187,12 +192,23 @@ def simulate(
         policy=jax.checkpoint_policies.save_only_these_names("tree_solve"),
         prevent_cse=False,  # safe inside scan, and lets XLA share work
     )
-    def membrane_and_record(v, states, ions, syn_states, sigs, i_ext_k):
+    def membrane_and_record(v, states, ions, syn_states, sigs, i_ext_k, k):
         i_ext = jnp.zeros_like(v).at[stim_nodes].add(i_ext_k)
-        new = membrane_step(
-            system, membrane, syn.wirings, scheme, v, states, ions, syn_states, sigs, i_ext
+        new, currents = membrane_step(
+            system,
+            membrane,
+            syn.wirings,
+            scheme,
+            v,
+            states,
+            ions,
+            syn_states,
+            sigs,
+            i_ext,
+            clamps,
+            k,
         )
-        return new, record(*new, sigs)
+        return new, record(*new, sigs, currents)
 
     def step(state: State, xs):
         i_ext_k, k = xs
@@ -202,10 +218,17 @@ def simulate(
             syn.wirings, state.spiking, state.buffers, syn.pulses[k], syn.counts[k], state.v, k
         )
         (v, states, ions, syn_states), rec = membrane_and_record(
-            state.v, state.channels, state.ions, state.synapses, sigs, i_ext_k
+            state.v, state.channels, state.ions, state.synapses, sigs, i_ext_k, k
         )
         return State(v, states, ions, syn_states, spiking, buffers), rec
 
     _, traces = scan_segmented(step, state0, (i_ext_steps, jnp.arange(nsteps)), segment)
-    first = record(v0, state0.channels, state0.ions, syn.states, syn.signals)
+    first = record(
+        v0,
+        state0.channels,
+        state0.ions,
+        syn.states,
+        syn.signals,
+        initial_currents(clamps, system, v0, jnp.zeros_like(v0).at[stim_nodes].add(i_ext_steps[0])),
+    )
     return jnp.concatenate([first[None], traces]).T

@@ -11,6 +11,7 @@ import jax
 from jaxtyping import Array, Bool, Float, Int
 
 from ..channels.base import AbstractChannel
+from ..experiments.clamps import Clamp
 from ..morphology.dhs import build_schedule
 from ..solvers.tree_solve import TreeSchedule
 from ..synapses.connections import Connections
@@ -114,6 +115,8 @@ class AbstractModel(eqx.Module):
     #: ``"nao"``, …); see `eqcable.simulation.ions` for when each is used.
     ions: eqx.AbstractVar[dict[str, Float[Array, " ncomp"]]]
     stimuli: eqx.AbstractVar[tuple[Stimulus, ...]]
+    #: Voltage and data clamps on compartments (`eqcable.experiments.clamps`).
+    clamps: eqx.AbstractVar[tuple[Clamp, ...]]
     recordings: eqx.AbstractVar[tuple[Recording, ...]]
     structure: eqx.AbstractVar[CellStructure]
     connections: eqx.AbstractVar[tuple[Connections, ...]]

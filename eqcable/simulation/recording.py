@@ -10,6 +10,11 @@ Names (resolved once per simulation, never inside the loop):
   some channel carries it); a reversal potential is recorded as the Nernst potential of
   the recorded concentrations where those set it (NEURON records the one the step used,
   from the concentrations one step earlier);
+- ``"i_membrane"``: the total membrane current (nA, outward positive: capacitive,
+  channel and synaptic currents, not the electrodes'), per compartment, as NEURON's
+  ``i_membrane_`` with ``cvode.use_fast_imem(1)``; the input of extracellular potentials;
+- ``"i_clamp"``: the current of the voltage clamps on a compartment (nA, positive into
+  the cell, as NEURON's ``SEClamp.i``; 0 without a clamp);
 - ``"<Synapse>_<state>"``: a synapse state, per connection;
 - ``"i_<Synapse>"``: a synapse's outward current (nA), per connection.
 """
@@ -28,12 +33,15 @@ from .model import Recording
 from .state import mechanism_states
 from .step import Membrane
 
+#: Recordable currents of each step (nA, per compartment) that the step computes.
+STEP_CURRENTS = ("i_membrane", "i_clamp")
+
 
 def recordable_names(
     channels: tuple[AbstractChannel, ...], connections: tuple[Connections, ...] = ()
 ) -> tuple[str, ...]:
     """Every name `record` accepts for a model with these channels and synapse groups."""
-    names = ["v"]
+    names = ["v", *STEP_CURRENTS]
     names += [f"{ch.name}_{s}" for ch in channels for s in ch.state_names]
     names += [f"i_{ch.name}" for ch in channels]
     names += list(ion_quantity_names(channels))
@@ -53,6 +61,8 @@ def recording_unit(
     (`state_units`), else ``"1"`` (dimensionless)."""
     if name == "v":
         return "mV"
+    if name in STEP_CURRENTS:
+        return "nA"
     if name in ion_quantity_names(channels):
         table = species_table(channels)
         return UNITS[parse(name, table, "recording").kind]
@@ -102,6 +112,9 @@ class Recorder:
             if group is not None:  # per connection
                 size = wirings[group].post_node.shape[0]
                 rows[name] = [offset + i for i in parts]
+            elif name in STEP_CURRENTS or name == "v":  # per node
+                size = system.node_comp.shape[0]
+                rows[name] = [offset + system.comp_to_node[i] for i in parts]
             elif name.startswith("i_"):  # a channel current, computed where recorded
                 at = system.comp_membrane[jnp.concatenate(parts)]
                 size = at.shape[0]
@@ -109,9 +122,6 @@ class Recorder:
                 rows[name] = [
                     jnp.arange(a, a + i.shape[0]) for a, i in zip(starts, parts, strict=True)
                 ]
-            elif name == "v":  # the voltage, on every node
-                size = system.node_comp.shape[0]
-                rows[name] = [offset + system.comp_to_node[i] for i in parts]
             else:  # a channel state or ion quantity, on every compartment in membrane order
                 size = system.comp_to_node.shape[0]
                 rows[name] = [offset + system.comp_membrane[i] for i in parts]
@@ -120,10 +130,16 @@ class Recorder:
         taken = {name: iter(r) for name, r in rows.items()}
         self.rows = jnp.concatenate([next(taken[rec.name]) for rec in recordings])
 
-    def __call__(self, v, states, ions, syn, sigs) -> Float[Array, " nrows"]:
+    def __call__(self, v, states, ions, syn, sigs, currents) -> Float[Array, " nrows"]:
         """The recorded values after a step: voltage `v`, channel `states`, `ions`,
-        synapse states `syn`, and the presynaptic signals `sigs` the step received."""
-        values = [self._source(*src, v, states, ions, syn, sigs) for src in self.sources]
+        synapse states `syn`, the presynaptic signals `sigs` the step received, and the
+        step's `currents` per node (`STEP_CURRENTS`)."""
+        values = [
+            currents[src[0]]
+            if src[0] in STEP_CURRENTS
+            else self._source(*src, v, states, ions, syn, sigs)
+            for src in self.sources
+        ]
         flat = values[0] if len(values) == 1 else jnp.concatenate(values)
         return flat[self.rows]
 

@@ -4,7 +4,8 @@
 2. synapse states advance, and every mechanism gives its current and the derivative of
    the current with respect to the voltage, at the present voltage — `membrane_currents`;
 3. the implicit voltage step solves the tree system (the custom-JVP tree solve) for the
-   new voltage — `eqcable.solvers.voltage_step`;
+   new voltage — `eqcable.solvers.voltage_step`, with the clamps
+   (`eqcable.simulation.clamping`);
 4. synapses that integrate after the voltage step (`AbstractSynapse.advance`, NEURON's
    point-process order), then concentrations, then channel states advance at the new
    voltage — `advance_synapses`, `advance_channels`.
@@ -25,6 +26,7 @@ from ..channels.base import AbstractChannel
 from ..solvers.stepping import AbstractStepper, voltage_step
 from ..solvers.tree_solve import AbstractTreeSolver
 from ..synapses.wiring import advance_synapses, synaptic_currents
+from .clamping import ClampPlan, clamp_currents
 from .ions import IonPlan, ion_values
 from .state import mechanism_states
 from .subsets import Placement
@@ -125,15 +127,30 @@ def advance_channels(
 
 
 def membrane_step(
-    system: System, membrane: Membrane, wirings, scheme: Scheme, v, states, ions, syn, sigs, i_ext
+    system: System,
+    membrane: Membrane,
+    wirings,
+    scheme: Scheme,
+    v,
+    states,
+    ions,
+    syn,
+    sigs,
+    i_ext,
+    clamps: ClampPlan,
+    k,
 ):
-    """One step of the membrane given this step's presynaptic signals `sigs` and the
-    injected current per node `i_ext` (nA): synapses, channels, voltage, channel states.
+    """Step `k` of the membrane given this step's presynaptic signals `sigs` and the
+    injected current per node `i_ext` (nA): clamps, synapses, channels, voltage, channel
+    states.
 
     `ions` are the ion quantities the loop carries (`IonPlan`).
 
-    **Returns:** the new ``(v, states, ions, syn)``.
+    **Returns:** the new ``(v, states, ions, syn)``, and the step's currents per node
+    (nA): ``"i_membrane"`` (the membrane current, NEURON's ``i_membrane_``: capacitive,
+    channel and synaptic, outward positive) and ``"i_clamp"`` (`clamp_currents`).
     """
+    v, states = clamps.before_step(v, states, k)
     syn, i_syn, g_syn = synaptic_currents(wirings, syn, sigs, v, scheme.dt)
     # Channels are evaluated on the compartments only, in membrane order (`System`):
     # evaluated on every node, the padding and branch-point nodes made L5PC's gradient
@@ -143,21 +160,34 @@ def membrane_step(
     i_mem, g_mem, currents = membrane_currents(membrane, states, values, v[system.membrane_node])
     g_node = jnp.where(system.is_comp, system.to_absolute * g_mem[system.node_membrane], 0.0)
     i_node = jnp.where(system.is_comp, system.to_absolute * i_mem[system.node_membrane], 0.0)
-    v = voltage_step(
+    t = (k + 0.5) * scheme.dt  # where NEURON evaluates point processes
+    i_se, g_se = clamps.electrode(v, t)
+    g_m, i_m = g_node + g_syn, i_node + i_syn
+    v_new = voltage_step(
         v,
         system.capacitance,
-        g_node + g_syn,
-        i_node + i_syn,
-        i_ext,
+        g_m + g_se,
+        i_m,
+        i_ext + i_se,
         system.g_axial,
         system.axial_diag,
         scheme.dt,
         scheme.stepper,
         scheme.solver,
         system.tree,
+        hold=clamps.hold(t),
     )
+    c = scheme.stepper.factor
+    delta = (v_new - v) / c  # the currents were linearised at v + delta
+    # NEURON's fast i_membrane_: the membrane rows of the system at the solution.
+    i_membrane = ((c / scheme.dt) * system.capacitance + g_m) * delta + i_m
+    i_membrane = jnp.where(system.is_comp, i_membrane, 0.0)
+    i_electrode = i_ext + i_se - g_se * delta
+    i_clamp = clamp_currents(clamps, system, v, v_new, delta, t, i_membrane, i_electrode)
+    v = clamps.after_voltage(v_new, k)
     syn = advance_synapses(wirings, syn, v, scheme.dt)
     values = {**values, **currents}
     states, values = advance_channels(membrane, states, values, v[system.membrane_node], scheme.dt)
+    states = clamps.after_step(states, k)
     ions = {q: values[q] for q in ions}
-    return v, states, ions, syn
+    return (v, states, ions, syn), {"i_membrane": i_membrane, "i_clamp": i_clamp}

@@ -7,7 +7,9 @@ from .stepping import (
     AbstractStepper as AbstractStepper,
     BackwardEuler as BackwardEuler,
     CrankNicolson as CrankNicolson,
+    axial_current as axial_current,
     axial_diagonal as axial_diagonal,
+    hold_nodes as hold_nodes,
     voltage_step as voltage_step,
 )
 from .tree_solve import (

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, Bool, Float, Int
 
 from .tree_solve import AbstractTreeSolver, TreeSchedule, tree_solve
 
@@ -98,6 +98,7 @@ def voltage_step(
     stepper: AbstractStepper,
     solver: AbstractTreeSolver,
     schedule: TreeSchedule,
+    hold: tuple[Int[Array, " k"], Float[Array, " k"], Bool[Array, " k"]] | None = None,
 ) -> Float[Array, " nnodes"]:
     """Advance the node voltages by one step.
 
@@ -112,6 +113,8 @@ def voltage_step(
     - `axial_diag`: `axial_diagonal(g_axial, schedule)`.
     - `dt`: time step (ms).
     - `stepper`, `solver`, `schedule`: the scheme, the tree solver and the tree.
+    - `hold`: optionally ``(nodes, v_new, active)``: distinct nodes whose new voltage is
+      given (mV) where `active`, as by an ideal voltage clamp (`hold_nodes`).
 
     **Returns:** the voltages one step later (mV).
     """
@@ -119,5 +122,40 @@ def voltage_step(
     u = -g_axial
     d = (c / dt) * capacitance + g_membrane + axial_diag
     rhs = i_external - i_membrane - axial_current(g_axial, v, schedule)
-    delta = tree_solve(solver, d, u, rhs, schedule)
-    return v + c * delta
+    if hold is None:
+        return v + c * tree_solve(solver, d, u, rhs, schedule)
+    nodes, target, active = hold
+    x = (target - v[nodes]) / c
+    d, u, rhs = hold_nodes(d, u, rhs, schedule.parent, nodes, x, active)
+    v_new = v + c * tree_solve(solver, d, u, rhs, schedule)
+    return v_new.at[nodes].set(jnp.where(active, target, v_new[nodes]))
+
+
+def hold_nodes(
+    d: Float[Array, " nnodes"],
+    u: Float[Array, " nnodes"],
+    rhs: Float[Array, " nnodes"],
+    parent: Int[Array, " nnodes"],
+    nodes: Int[Array, " k"],
+    x: Float[Array, " k"],
+    active: Bool[Array, " k"] | None = None,
+) -> tuple[Float[Array, " nnodes"], Float[Array, " nnodes"], Float[Array, " nnodes"]]:
+    """The tree system ``(d, u, rhs)`` with the unknowns at `nodes` fixed to `x` (where
+    `active`, default everywhere; `nodes` distinct): their
+    rows become ``x_i = x``, and their couplings to the other nodes move to the right-hand
+    side. The result is again a tree system (some edges cut), so any tree solver and its
+    custom JVP apply; the other unknowns are those of the original system with `x` given.
+    """
+    active = jnp.ones(nodes.shape, bool) if active is None else active
+    held = jnp.zeros(d.shape, bool).at[nodes].set(active)
+    known = jnp.zeros_like(rhs).at[nodes].set(jnp.where(active, x, 0.0))
+    root = parent < 0
+    to = jnp.where(root, jnp.arange(parent.shape[0]), parent)
+    cut = ~root & (held | held[to])  # edges between a held node and its parent
+    # A free child of a held parent, and a free parent of a held child, see the held
+    # value through their coupling: move it to their right-hand side.
+    rhs = rhs - jnp.where(cut & ~held, u * known[to], 0.0)
+    rhs = rhs.at[to].add(-jnp.where(cut & held & ~held[to], u * known, 0.0))
+    d = jnp.where(held, 1.0, d)
+    rhs = jnp.where(held, known, rhs)
+    return d, jnp.where(cut, 0.0, u), rhs

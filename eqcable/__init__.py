@@ -32,6 +32,10 @@ from .experiments import (
     IdealClamp as IdealClamp,
     SEClamp as SEClamp,
     Spikes as Spikes,
+    extracellular_potential as extracellular_potential,
+    line_source_matrix as line_source_matrix,
+    linear_probe as linear_probe,
+    point_source_matrix as point_source_matrix,
     soft_spike_count as soft_spike_count,
     spike_times as spike_times,
 )

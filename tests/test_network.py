@@ -102,8 +102,10 @@ def test_exp2syn_with_delays_matches_neuron(stepper):
     record = [net.cell_compartments(c)[k] for c in range(3) for k in (0, 3)]
     for c in record:
         net = net.comp(int(c)).record("v")
+    for c in record:  # with the synaptic currents, as NEURON's fast i_membrane_
+        net = net.comp(int(c)).record("i_membrane")
     net = net.cell(0).comp(0).stimulate(ec.step_current(2.0, 1.0, 0.4, DT, t_max))
-    v = np.asarray(net.integrate(t_max=t_max, dt=DT, stepper=stepper))
+    v, i_membrane = np.split(np.asarray(net.integrate(t_max=t_max, dt=DT, stepper=stepper)), 2)
 
     sections, segments = neuron_build(net)
     keep = []
@@ -125,15 +127,21 @@ def test_exp2syn_with_delays_matches_neuron(stepper):
                 nc.event(t + d)
 
         keep += [syn, nc, h.FInitializeHandler(queue)]
-    v_neuron = run_neuron_segments(
-        segments,
-        t_max=t_max,
-        dt=DT,
-        record_comps=record,
-        iclamps=[(0, 2.0, 1.0, 0.4)],
-        secondorder=stepper.neuron_secondorder,
+    h.CVode().use_fast_imem(1)
+    v_neuron, i_neuron = np.split(
+        run_neuron_segments(
+            segments,
+            t_max=t_max,
+            dt=DT,
+            record_comps=[*record, *((c, "i_membrane_") for c in record)],
+            iclamps=[(0, 2.0, 1.0, 0.4)],
+            secondorder=stepper.neuron_secondorder,
+        ),
+        2,
     )
+    h.CVode().use_fast_imem(0)
     del keep, sections, segments
+    np.testing.assert_allclose(i_membrane, i_neuron, atol=1e-9, rtol=0)
 
     for row, row_neuron in zip(v, v_neuron, strict=True):
         np.testing.assert_array_equal(upward_crossings(row), upward_crossings(row_neuron))

@@ -10,6 +10,12 @@ from .clamps import (
     IdealClamp as IdealClamp,
     SEClamp as SEClamp,
 )
+from .extracellular import (
+    extracellular_potential as extracellular_potential,
+    line_source_matrix as line_source_matrix,
+    linear_probe as linear_probe,
+    point_source_matrix as point_source_matrix,
+)
 from .spikes import (
     Spikes as Spikes,
     soft_spike_count as soft_spike_count,

@@ -6,9 +6,15 @@ from typing import NamedTuple
 
 import equinox as eqx
 import numpy as np
+from jaxtyping import Float
 
 from ..morphology.errors import GeometryError, raise_problems
-from ..morphology.geometry import d_lambda_nseg, max_length_nseg, pt3d_arc_lengths
+from ..morphology.geometry import (
+    compartment_boundaries,
+    d_lambda_nseg,
+    max_length_nseg,
+    pt3d_arc_lengths,
+)
 from ..morphology.import3d import Import3dSection, import3d_sections
 from ..morphology.swc import SwcSamples, read_swc_samples, write_swc
 from .arrays import float_dtype
@@ -50,6 +56,8 @@ class SwcMap(NamedTuple):
     - `sections`: the sections with their 3-D points, as Import3d makes them (used by
       [`eqcable.plot_morphology`][]).
     - `radius`: the compartments' radii as read (µm), to tell later changes apart.
+    - `ncomp_per_section`: the number of compartments of each section, in the cell's branch
+      order (empty for a map made without it; then pass the cell where a method needs it).
     """
 
     section_names: tuple[str, ...]
@@ -57,6 +65,7 @@ class SwcMap(NamedTuple):
     samples: SwcSamples
     sections: tuple[Import3dSection, ...]
     radius: np.ndarray
+    ncomp_per_section: tuple[int, ...] = ()
 
     def write(self, path, cell: Cell | None = None) -> None:
         """Write the morphology back to an SWC file.
@@ -96,6 +105,47 @@ class SwcMap(NamedTuple):
         b = int(np.searchsorted(offsets, comp, side="right") - 1)
         j = comp - offsets[b]
         return self.section_names[b], (j + 0.5) / cell.ncomp_per_branch[b]
+
+    def compartment_segments(
+        self, cell: Cell | None = None
+    ) -> tuple[Float[np.ndarray, "ncomp 3"], Float[np.ndarray, "ncomp 3"]]:
+        """The 3-D start and end point (µm) of every compartment, as straight segments.
+
+        Compartment ``j`` of a section of ``n`` compartments spans the arc lengths
+        ``[j, j + 1] · L / n`` of the section's 3-D points, its ends interpolated linearly
+        along them (NEURON's single-precision points and arc lengths; LFPy's segment
+        ends): see [`eqcable.morphology.geometry.compartment_boundaries`][]. Consecutive
+        compartments of a section share their boundary point; a compartment that spans a
+        bend of the section is straightened (its chord is shorter than its length).
+
+        These are the `starts` and `ends` of the line-source approximation
+        (``eqcable.experiments.extracellular.line_source_matrix``); their midpoints are the
+        point sources, and ``cell.radius`` the usual ``r_limit``.
+
+        **Arguments:**
+
+        - `cell`: the cell this map was read with; needed only for a map that does not
+          store `ncomp_per_section`, and then its ``ncomp_per_branch`` is used.
+
+        **Returns:** ``(starts, ends)``, each ``(ncomp, 3)`` in µm, in the cell's flat
+        compartment order (branch 0's compartments first, from its 0-end).
+
+        **Raises:** `ValueError` if the numbers of compartments are unknown or do not match
+        the sections.
+        """
+        counts = tuple(cell.ncomp_per_branch) if cell is not None else self.ncomp_per_section
+        if len(counts) != len(self.sections):
+            raise ValueError(
+                "compartment_segments needs the number of compartments of each of the "
+                f"{len(self.sections)} sections; got {len(counts)} (pass the cell)."
+            )
+        bounds = [
+            compartment_boundaries(s.xyz, int(n))
+            for s, n in zip(self.sections, counts, strict=True)
+        ]
+        starts = np.concatenate([b[:-1] for b in bounds])
+        ends = np.concatenate([b[1:] for b in bounds])
+        return starts, ends
 
 
 MAX_NSEG = 32767
@@ -280,6 +330,7 @@ def cell_from_sections(
         samples,
         tuple(sections),
         np.asarray(cell.radius),
+        tuple(ncomps),
     )
 
 

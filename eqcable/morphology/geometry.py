@@ -306,3 +306,36 @@ def max_length_nseg(length: float, max_length: float) -> int:
             "compartments."
         )
     return max(1, math.ceil(count))
+
+
+def compartment_boundaries(
+    xyz: Float[np.ndarray, "npt 3"], ncomp: int
+) -> Float[np.ndarray, "nb 3"]:
+    """The 3-D points where a section's `ncomp` compartments begin and end.
+
+    Compartment ``j`` of ``ncomp`` spans the arc lengths ``[j, j + 1] · L / ncomp``; its
+    ends are found by linear interpolation along the section's 3-D points, at their arc
+    lengths as NEURON stores them ([`eqcable.morphology.geometry.pt3d_arc_lengths`][]),
+    with the coordinates rounded to single precision as NEURON keeps them (``x3d``). This
+    is how LFPy places a segment's start and end point.
+
+    **Arguments:**
+
+    - `xyz`: coordinates (µm) of the section's 3-D points, in order (``npt >= 1``).
+    - `ncomp`: the number of compartments, ``>= 1``.
+
+    **Returns:** the ``(ncomp + 1, 3)`` boundary points (µm); compartment ``j`` runs from
+    row ``j`` to row ``j + 1``. Row 0 is the first 3-D point and the last row the last
+    3-D point (in single precision).
+
+    **Raises:** `ValueError` if `xyz` is not ``(npt, 3)`` or `ncomp` is not an int >= 1.
+    """
+    if not isinstance(ncomp, (int, np.integer)) or isinstance(ncomp, bool) or ncomp < 1:
+        raise ValueError(f"`ncomp` must be an int >= 1, got {ncomp!r}.")
+    arc = pt3d_arc_lengths(xyz)
+    points = np.asarray(xyz, dtype=np.float64).astype(np.float32).astype(np.float64)
+    at = arc[-1] * (np.arange(ncomp + 1) / ncomp)
+    at[-1] = arc[-1]
+    # Repeated points have equal arcs and equal coordinates, so `interp`'s choice among
+    # them does not matter.
+    return np.stack([np.interp(at, arc, points[:, k]) for k in range(3)], axis=1)

@@ -238,8 +238,10 @@ class AbstractModule(AbstractModel):
         row per name and site, names first (``sel.record("v", "HH_m")`` gives the
         voltages of the selection, then its ``m`` gates).
 
-        A name is ``v`` (mV), a channel state (``"HH_m"``, dimensionless) or a channel's
-        current density ``"i_<Channel>"`` (mA/cm², outward positive); in a network also a
+        A name is ``v`` (mV), a channel state (``"HH_m"``, dimensionless), a channel's
+        current density ``"i_<Channel>"`` (mA/cm², outward positive), the total membrane
+        current ``"i_membrane"`` (nA, outward positive, NEURON's ``i_membrane_``) or the
+        clamp current ``"i_clamp"`` (nA, into the cell; see `clamp`); in a network also a
         synapse state or a synapse current ``"i_<Synapse>"`` (nA, outward positive) at
         connections (see `Network.synapse`). `recording_info` labels the rows.
 

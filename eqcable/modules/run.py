@@ -53,7 +53,8 @@ def integrate(
     **Returns:** an array of shape ``(nrows, ntime)``, ``ntime = t_max/dt + 1`` (time 0
     included): one row per recorded name and site, in the order of the `record` calls.
     Units: mV for ``v``, dimensionless for gates, mA/cm² for channel current densities
-    (``"i_HH"``), nA for synaptic currents (``"i_Exp2Syn"``).
+    (``"i_HH"``), nA for synaptic currents (``"i_Exp2Syn"``), membrane currents
+    (``"i_membrane"``) and clamp currents (``"i_clamp"``).
     ``module.recording_info(t_max, dt)`` gives the time axis (ms) and each row's name,
     unit and label.
 

@@ -33,14 +33,14 @@ def hh_cell():
     return ec.Cell([soma, dend], [-1, 0]).insert(ec.HH())
 
 
-def run_neuron(module, setup, records):
+def run_neuron(module, setup, records, secondorder=0):
     """Run `module` in NEURON after ``setup(h, segments)`` (which returns objects to keep
     alive); `records(h, segments, kept)` returns the references to record."""
     from neuron import h
 
     clear_neuron()
     sections, segments = neuron_build(module)
-    h.dt, h.celsius, h.secondorder = DT, 6.3, 0
+    h.dt, h.celsius, h.secondorder = DT, 6.3, secondorder
     h.usetable_hh = 0
     h.CVode().use_fast_imem(1)
     kept = setup(h, segments)
@@ -50,6 +50,7 @@ def run_neuron(module, setup, records):
         h.fadvance()
     out = np.array([np.asarray(v) for v in vecs])
     h.CVode().use_fast_imem(0)
+    h.secondorder = 0
     del kept, vecs, sections, segments
     return out
 
@@ -84,11 +85,14 @@ def clamped(device):
     return cell.comp(3).record("v", "i_membrane").comp(4).record("i_membrane")
 
 
-@pytest.mark.parametrize("rs", [1.0, 10.0])
-def test_seclamp_equals_neuron(rs):
+@pytest.mark.parametrize(
+    "rs, stepper",
+    [(1.0, ec.BackwardEuler()), (10.0, ec.BackwardEuler()), (5.0, ec.CrankNicolson())],
+)
+def test_seclamp_equals_neuron(rs, stepper):
     cell = clamped(ec.SEClamp(rs=rs, **PROTOCOL))
-    got = np.asarray(cell.integrate(t_max=T_MAX, dt=DT))
-    ref = run_neuron(cell, *neuron_seclamp(rs))
+    got = np.asarray(cell.integrate(t_max=T_MAX, dt=DT, stepper=stepper))
+    ref = run_neuron(cell, *neuron_seclamp(rs), secondorder=stepper.neuron_secondorder)
     volts, amps = [0, 3], [1, 2, 4, 5]
     np.testing.assert_allclose(got[volts], ref[volts], rtol=0, atol=1e-9)
     np.testing.assert_allclose(got[amps], ref[amps], rtol=0, atol=1e-9)

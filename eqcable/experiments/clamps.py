@@ -85,6 +85,10 @@ class IdealClamp(AbstractVoltageClamp):
 
     The recorded current (``"i_clamp"``, nA, positive into the cell) is what the electrode
     must inject to hold the voltage; it is 0 at ``t = 0``, before any step.
+
+    With `CrankNicolson` too it holds the voltage at the *end* of each step. (NEURON's
+    ``SEClamp`` with ``rs → 0`` under ``secondorder = 1`` holds the voltage in the middle
+    of the step instead, so its end-of-step voltage oscillates about the command.)
     """
 
     dur1: Float[Array, "*k"] = protocol_field()

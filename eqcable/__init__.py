@@ -93,6 +93,7 @@ from .stimuli import Current as Current, epsp_current as epsp_current, step_curr
 from .synapses import (
     AbstractSynapse as AbstractSynapse,
     Exp2Syn as Exp2Syn,
+    GapJunction as GapJunction,
     IonotropicSynapse as IonotropicSynapse,
     SpikeTrain as SpikeTrain,
     TanhRateSynapse as TanhRateSynapse,

@@ -84,6 +84,38 @@ def connect(net, pre, post, synapse: AbstractSynapse, delay):
     return add(net, pre_idx, post_idx, synapse, delay)
 
 
+def check_reciprocal(synapse: AbstractSynapse, pre_idx, post_idx, delays, old) -> None:
+    """A reciprocal synapse (a gap junction) couples two distinct compartments both ways,
+    at once; `old` is its existing connection group (or ``None``).
+
+    **Raises:** `ValueError` for a spike-train source, a nonzero delay, a compartment
+    coupled to itself, or a pair coupled twice (in either order).
+    """
+    what = f"{synapse.name} couples two compartments both ways, without delay"
+    pre_idx, post_idx = np.asarray(pre_idx), np.asarray(post_idx)
+    if np.any(pre_idx < 0):
+        raise ValueError(f"{what}: a spike train cannot be one of them.")
+    if np.any(np.asarray(delays) != 0):
+        raise ValueError(f"{what}; got a delay of {np.asarray(delays).max()} ms.")
+    if np.any(pre_idx == post_idx):
+        raise ValueError(f"{what}: compartment {int(pre_idx[pre_idx == post_idx][0])} to itself.")
+    pairs = [tuple(sorted(p)) for p in zip(pre_idx.tolist(), post_idx.tolist(), strict=True)]
+    if old is not None:
+        pairs = [
+            tuple(sorted(p))
+            for p in zip(np.asarray(old.pre).tolist(), np.asarray(old.post).tolist(), strict=True)
+        ] + pairs
+    seen = set()
+    for a, b in pairs:
+        if (a, b) in seen:
+            raise ValueError(
+                f"{what}: compartments {a} and {b} are coupled twice (a junction acts both "
+                "ways, so give each pair once, e.g. the upper triangle of a matrix; for a "
+                "stronger coupling raise its g)."
+            )
+        seen.add((a, b))
+
+
 def add(net, pre_idx, post_idx, synapse: AbstractSynapse, delay):
     """`net` with connections from compartments `pre_idx` (or ``-1 - k`` for input
     spike train ``k``) to `post_idx` through `synapse`, with `delay` (ms)."""
@@ -105,6 +137,10 @@ def add(net, pre_idx, post_idx, synapse: AbstractSynapse, delay):
     init = synapse.init_states()
     states = {s: broadcast(init[s], n, f"{synapse.name}_{s}") for s in synapse.state_names}
     k = next((i for i, c in enumerate(net.connections) if c.synapse.name == synapse.name), None)
+    if synapse.reciprocal:
+        check_reciprocal(
+            synapse, pre_idx, post_idx, delays, None if k is None else net.connections[k]
+        )
     dtype = float_dtype()
     if k is not None:
         old = net.connections[k]

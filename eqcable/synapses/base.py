@@ -42,6 +42,9 @@ class AbstractSynapse(AbstractMechanism):
     #: ``pre`` is a count). Classes from `eqcable.read_nmodl` run NET_RECEIVE once per
     #: step, so spike trains with two spikes in one step are refused for them.
     max_events_per_step: ClassVar[int | None] = None
+    #: Whether the current also acts on the presynaptic compartment, with roles swapped:
+    #: ``current(states, v_post, v_pre)`` leaves it (a gap junction). Graded, no delay.
+    reciprocal: ClassVar[bool] = False
     #: Parameters with no gradient (e.g. a spike threshold): they cannot be trainable.
     nondifferentiable_params: ClassVar[tuple[str, ...]] = ()
 

@@ -126,6 +126,10 @@ def synaptic_currents(wirings, syn_states, sigs, v: Float[Array, " nnodes"], dt:
         i, g = w.synapse.linearise(st, sig, v_post)
         i_syn = i_syn.at[w.post_node].add(i)
         g_syn = g_syn.at[w.post_node].add(g)
+        if w.synapse.reciprocal:  # the same coupling seen from the other side
+            i, g = w.synapse.linearise(st, v_post, v[w.pre_node])
+            i_syn = i_syn.at[w.pre_node].add(i)
+            g_syn = g_syn.at[w.pre_node].add(g)
         new_states.append(st)
     return tuple(new_states), i_syn, g_syn
 

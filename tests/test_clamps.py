@@ -115,8 +115,15 @@ def test_ideal_clamp_equals_neuron_seclamp_without_resistance():
     level = np.select([mid < 2, mid < 5, mid < 6], [-50.0, 10.0, -70.0], np.nan)
     held = ~np.isnan(level)
     np.testing.assert_allclose(got[0, 1:][held], level[held], rtol=0, atol=1e-12)
-    # NEURON's current through 1e-9 MΩ is a difference of nearly equal voltages over rs.
-    np.testing.assert_allclose(got[1, 1:], ref[1, 1:], rtol=0, atol=1e-3 * np.abs(ref[1]).max())
+    # Its current is the limit of SEClamp's as rs -> 0 ...
+    series = clamped(ec.SEClamp(rs=1e-7, **PROTOCOL)).integrate(t_max=T_MAX, dt=DT)
+    np.testing.assert_allclose(got[1, 1:], np.asarray(series)[1, 1:], rtol=0, atol=1e-4)
+    # ... and NEURON's, except in the steps where the command jumps: there NEURON's current
+    # (vc - v)/rs magnifies by 1/rs = 1e9 the rounding of its difference-quotient slope
+    # (~eps·|vc - v|/0.001 relative), about 1% of the current.
+    jump = np.r_[True, np.diff(np.nan_to_num(level, nan=0.0)) != 0]
+    np.testing.assert_allclose(got[1, 1:][~jump], ref[1, 1:][~jump], rtol=0, atol=1e-4)
+    assert np.abs(got[1, 1:]).max() > 10.0
 
 
 @pytest.mark.parametrize("device", [ec.IdealClamp(**PROTOCOL), ec.SEClamp(rs=2.0, **PROTOCOL)])

@@ -166,14 +166,17 @@ def initial_currents(plan: ClampPlan, system: System, v0, i_ext0) -> dict[str, A
     return {"i_membrane": i_membrane, "i_clamp": i_clamp}
 
 
-def check_clamps(clamps: tuple[Clamp, ...], state_names, dt: float, nsteps: int) -> None:
+def check_clamps(clamps: tuple[Clamp, ...], channels, masks, dt: float, nsteps: int) -> None:
     """Check the clamps of a model before a run of `nsteps` steps of `dt` (ms).
 
     **Raises:** `ValueError` for a data clamp built for another `dt`, with a number of
     values other than ``nsteps + 1``, or of a quantity that is neither ``"v"`` nor a
-    channel state; and for a compartment held by two clamps that fix its voltage
-    (`IdealClamp`, or a `DataClamp` of ``"v"``).
+    channel state (of a channel inserted at every clamped compartment: `channels`, with
+    their insertion `masks`); and for a compartment held by two clamps that fix its
+    voltage (`IdealClamp`, or a `DataClamp` of ``"v"``).
     """
+    owner = {f"{ch.name}_{s}": k for k, ch in enumerate(channels) for s in ch.state_names}
+    state_names = tuple(owner)
     fixed: dict[int, int] = {}
     for k, c in enumerate(clamps):
         d = c.device
@@ -184,6 +187,14 @@ def check_clamps(clamps: tuple[Clamp, ...], state_names, dt: float, nsteps: int)
                     f"{what} plays {d.name!r}, which is neither 'v' nor a channel state "
                     f"of the model ({', '.join(state_names) or 'none'})."
                 )
+            if d.name in owner:
+                where = np.asarray(c.indices)
+                missing = where[~np.asarray(masks[owner[d.name]])[where]]
+                if missing.size:
+                    raise ValueError(
+                        f"{what} plays {d.name!r} at compartment {int(missing[0])}, where "
+                        f"{channels[owner[d.name]].name} is not inserted."
+                    )
             if abs(d.dt - dt) > 1e-9 * dt:
                 raise ValueError(
                     f"{what} was sampled at dt = {d.dt} ms, but this run has dt = {dt} ms."

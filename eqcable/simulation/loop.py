@@ -69,7 +69,7 @@ def check_run(model: AbstractModel, dt, t_max, solver, stepper) -> tuple[int, Sc
         check_samples(st.current.shape[1], nsteps, what)
     for group in model.connections:
         delay_steps(group.delay, dt, group.synapse.name)  # whole steps, or a clear error
-    check_clamps(model.clamps, tuple(model.states), dt, nsteps)
+    check_clamps(model.clamps, model.channels, model.channel_masks, dt, nsteps)
     missing = [q for q in ion_parameter_names(model.channels) if q not in model.ions]
     if missing:
         raise ValueError(

@@ -213,14 +213,6 @@ def test_bad_clamps_are_refused():
     for message, device in runs.items():
         with pytest.raises(ValueError, match=message):
             cell.comp(1).clamp(device).comp(0).record("v").integrate(t_max=T_MAX, dt=DT)
-    partly = (
-        cell.branch(1)
-        .insert(ec.Leak())
-        .branch(1)
-        .comp(0)
-        .clamp(ec.DataClamp("Leak_x", trace, dt=DT))
-    )
-    del partly  # Leak has no state: refused above by name; a state where it is missing:
     hh_soma = (
         ec.Cell([ec.Branch(ec.Compartment(), 1), ec.Branch(ec.Compartment(), 2)], [-1, 0])
         .branch(0)

@@ -1,4 +1,5 @@
-"""Parameter sweeps and batches of fits spread over all available devices."""
+"""Parameter sweeps and batches of fits spread over all available devices, on one host or
+several (JAX's multi-controller runtime, `jax.distributed`)."""
 
 from collections.abc import Callable, Sequence
 
@@ -6,6 +7,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 
@@ -18,8 +20,13 @@ def sharded_vmap(fn: Callable, devices: Sequence[jax.Device] | None = None) -> C
     parallel, and returns the results for the original batch, equal to the unsharded
     ones.
 
-    On several hosts, call `jax.distributed.initialize()` on every host first: then
-    `jax.devices()` lists the devices of all hosts and the batch is spread over all of them.
+    **Several hosts.** Start every process with `jax.distributed.initialize()` (JAX's
+    multi-controller runtime: on SLURM it reads the job's variables; elsewhere pass the
+    coordinator's address, the number of processes and each one's id; on CPUs also set
+    ``jax.config.update("jax_cpu_collectives_implementation", "gloo")`` first), then run
+    the same script on every process with the same batch: `jax.devices()` lists the
+    devices of all processes, each computes its share, and every process receives the
+    whole result (as NumPy arrays). See "Several hosts" in the fitting docs.
 
     **Arguments:**
 
@@ -32,6 +39,7 @@ def sharded_vmap(fn: Callable, devices: Sequence[jax.Device] | None = None) -> C
     mesh = Mesh(np.array(devices), axis_names=("batch",))
     sharding = NamedSharding(mesh, PartitionSpec("batch"))
     batched = eqx.filter_jit(eqx.filter_vmap(fn))
+    several = any(d.process_index != jax.process_index() for d in devices)
 
     def run(batch):
         leaves = [x for x in jax.tree.leaves(batch) if eqx.is_array(x)]
@@ -46,9 +54,16 @@ def sharded_vmap(fn: Callable, devices: Sequence[jax.Device] | None = None) -> C
             if not eqx.is_array(x):
                 return x
             x = jnp.concatenate([x, jnp.repeat(x[-1:], pad, axis=0)]) if pad else x
-            return jax.device_put(x, sharding)
+            if not several:
+                return jax.device_put(x, sharding)
+            # Every process holds the whole batch; each gives its devices their slices.
+            host = np.asarray(x)
+            return jax.make_array_from_callback(host.shape, sharding, lambda i: host[i])
 
         out = batched(jax.tree.map(place, batch))
+        if several:  # gather every process's share, so each returns the whole result
+            gather = lambda y: multihost_utils.process_allgather(y, tiled=True)  # noqa: E731
+            out = jax.tree.map(lambda y: gather(y) if eqx.is_array(y) else y, out)
         return jax.tree.map(lambda y: y[:size] if eqx.is_array(y) else y, out)
 
     return run

@@ -206,7 +206,7 @@ def test_bad_clamps_are_refused():
         cell.clamp(ec.IdealClamp())
     trace = np.zeros(NSTEPS + 1)
     runs = {
-        "neither 'v' nor a channel state": ec.DataClamp("HH_x", trace, dt=DT),
+        "neither 'v', a channel state nor a concentration": ec.DataClamp("HH_x", trace, dt=DT),
         "dt = 0.05 ms": ec.DataClamp("v", trace[::2], dt=0.05),
         "one per time point": ec.DataClamp("v", trace[:-1], dt=DT),
     }
@@ -240,3 +240,33 @@ def test_clamps_survive_save_load_and_assembly(tmp_path):
     net = ec.Network([hh_cell().comp(0).record("v"), cell])
     both = np.asarray(net.integrate(t_max=2.0))
     np.testing.assert_allclose(both[1:], cell.integrate(t_max=2.0), rtol=0, atol=1e-12)
+
+
+def test_data_clamp_of_a_concentration_equals_neuron(bbp_mechanisms):
+    """``cai`` integrated by CaDynamics_E2, played into one dendritic compartment: the SK
+    current it drives there moves the whole cell, as in NEURON."""
+    time = np.arange(NSTEPS + 1) * DT
+    trace = 1e-4 + 2e-3 * np.sin(np.pi * time / T_MAX) ** 2  # mM
+    cell = hh_cell().insert(ec.Ca_HVA(gCa_HVAbar=0.001)).insert(ec.SK_E2(gSK_E2bar=0.05))
+    cell = cell.insert(ec.CaDynamics_E2(gamma=0.05, decay=20.0, minCai=1e-4)).set("cai", 1e-4)
+    cell = cell.comp(3).clamp(ec.DataClamp("cai", trace, dt=DT))
+    cell = cell.comp(4).stimulate(ec.step_current(1.0, 5.0, 0.2, DT, T_MAX))
+    cell = cell.comp(0).record("v").comp(2).record("v", "cai").comp(3).record("cai")
+    got = np.asarray(cell.integrate(t_max=T_MAX, dt=DT))
+
+    def setup(h, segments):
+        vec, tvec = h.Vector(trace), h.Vector(time)
+        vec.play(segments[3]._ref_cai, tvec, 1)
+        stim = h.IClamp(segments[4])
+        stim.delay, stim.dur, stim.amp = 1.0, 5.0, 0.2
+        return vec, tvec, stim
+
+    def records(h, segments, kept):
+        return [segments[0]._ref_v, segments[2]._ref_v, segments[2]._ref_cai]
+
+    ref = run_neuron(cell, setup, records)
+    np.testing.assert_allclose(got[:2], ref[:2], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got[2], ref[2], rtol=1e-9, atol=0)
+    np.testing.assert_allclose(got[3], trace, rtol=1e-12)  # the played compartment's
+    free = cell.delete_clamps().integrate(t_max=T_MAX, dt=DT)
+    assert np.abs(np.asarray(free)[0] - got[0]).max() > 0.1  # the played calcium matters

@@ -8,11 +8,11 @@
   compartment's new voltage is the command, an exact row of the tree system
   (`eqcable.solvers.hold_nodes`), and the current the electrode needs to hold it is
   recordable.
-- `DataClamp`: a quantity (``"v"`` or a channel state) of some compartments played from
-  a recorded trace, as NEURON's ``Vector.play(..., continuous=1)``: at the middle of each
-  step the trace's linear interpolation is written into the quantity before anything reads
-  it, and at the end of the step its next value. Differentiable w.r.t. the trace and
-  everything else.
+- `DataClamp`: a quantity (``"v"``, a channel state or an integrated concentration) of
+  some compartments played from a recorded trace, as NEURON's
+  ``Vector.play(..., continuous=1)``: at the middle of each step the trace's linear
+  interpolation is written into the quantity before anything reads it, and at the end of
+  the step its next value. Differentiable w.r.t. the trace and everything else.
 
 Timing: a command is evaluated at the middle of each step, ``t_k + dt/2``, where NEURON's
 fixed step evaluates a point process, so a level starting at ``dur1`` acts from the first
@@ -146,14 +146,15 @@ class DataClamp(eqx.Module):
 
     **Arguments:**
 
-    - `name`: ``"v"`` (mV) or a channel state (``"HH_m"``).
+    - `name`: ``"v"`` (mV), a channel state (``"HH_m"``) or a concentration that a
+      mechanism integrates (``"cai"``, mM).
     - `values`: the trace at the time points ``0, dt, ..., t_max`` (``nsteps + 1``
       values): 1-D (the same for every clamped compartment) or one row per compartment.
     - `dt`: the time step (ms) it is sampled at; a run with another `dt` is refused.
 
     In step ``k`` the quantity is set to ``(values[k] + values[k+1])/2`` before the step
-    reads it, and to ``values[k+1]`` after the voltage step (for ``v``, before the
-    channel states advance at the new voltage), as NEURON's
+    reads it, and to ``values[k+1]`` after the voltage step, before synapses and channel
+    states advance (and again after, so that it records its trace), as NEURON's
     ``Vector.play(ref, tvec, 1)`` does; at ``t = 0`` it starts at ``values[0]`` (channel
     states at a voltage-clamped compartment start at their steady state there).
     Everything else, the compartments' own currents included, follows the step, so the

@@ -219,10 +219,10 @@ class AbstractModule(AbstractModel):
     def clamp(self, device, *, _where: np.ndarray | None = None):
         """Clamp every selected compartment with `device`: an `SEClamp` (NEURON's
         single-electrode voltage clamp, with series resistance), an `IdealClamp` (the
-        voltage held exactly) or a `DataClamp` (``v`` or a channel state played from a
-        recorded trace); see `eqcable.experiments.clamps`. Its parameters are scalars or
-        one value (row) per selected compartment. Record the clamp current with
-        ``sel.record("i_clamp")`` (nA, positive into the cell).
+        voltage held exactly) or a `DataClamp` (``v``, a channel state or an integrated
+        concentration played from a recorded trace); see `eqcable.experiments.clamps`.
+        Its parameters are scalars or one value (row) per selected compartment. Record
+        the clamp current with ``sel.record("i_clamp")`` (nA, positive into the cell).
 
         On a module of more than one compartment, call it on a selection
         (``cell.branch(0).comp(0).clamp(ec.SEClamp(dur1=10.0, amp1=-20.0))``).

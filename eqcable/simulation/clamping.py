@@ -2,14 +2,15 @@
 
 Per step ``k`` (time ``t_k = k·dt``):
 
-1. data clamps write their trace's value at the step's middle into ``v`` or a channel
-   state (`ClampPlan.before_step`);
+1. data clamps write their trace's value at the step's middle into ``v``, a channel
+   state or a concentration that a mechanism integrates (`ClampPlan.before_step`);
 2. `SEClamp`\\ s add their current ``(vc − v)/rs`` and its slope to the implicit system,
    as NEURON's electrode currents (`ClampPlan.electrode`); `IdealClamp`\\ s fix the new
    voltage of their compartments in it (`ClampPlan.hold`);
-3. after the voltage step, data clamps on ``v`` write the trace's next value
-   (`ClampPlan.after_voltage`), before synapses and channel states advance; data clamps on
-   channel states write theirs after the states advanced (`ClampPlan.after_step`).
+3. after the voltage step, data clamps write the trace's next value
+   (`ClampPlan.after_voltage`), before synapses and channel states advance (NEURON's
+   play before its state updates), and again after them (`ClampPlan.after_step`), so
+   that a clamped quantity records its trace.
 
 Commands are evaluated at ``t_k + dt/2``, as NEURON evaluates point processes.
 """
@@ -22,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int
 
+from ..channels.ion_use import parse, species_table
 from ..experiments.clamps import Clamp, DataClamp, IdealClamp, SEClamp
 from ..solvers.stepping import axial_current
 from ..stimuli import check_samples
@@ -43,16 +45,24 @@ class ClampPlan(eqx.Module):
     ideal: IdealClamp | None
     v_nodes: Int[Array, " kv"]
     v_values: Float[Array, "kv ntime"]
+    #: Data clamps of channel states and of carried concentrations (``"cai"``).
     states: tuple[tuple[str, Int[Array, " ks"], Float[Array, "ks ntime"]], ...]
 
-    def before_step(self, v, states, k):
-        """The data clamps' values at the middle of step `k` written into `v` (per node)
-        and the channel `states` (membrane order)."""
+    def before_step(self, v, states, ions, k):
+        """The data clamps' values at the middle of step `k` written into `v` (per node),
+        the channel `states` and the carried `ions` (membrane order)."""
         v = v.at[self.v_nodes].set(0.5 * (self.v_values[:, k] + self.v_values[:, k + 1]))
-        states = dict(states)
+        return (v, *self.write(states, ions, lambda x: 0.5 * (x[:, k] + x[:, k + 1])))
+
+    def write(self, states, ions, value):
+        """`states` and `ions` with ``value(trace)`` written where each state data clamp
+        plays (a channel state, or a concentration a mechanism integrates)."""
+        states, ions = dict(states), dict(ions)
         for name, at, values in self.states:
-            states[name] = states[name].at[at].set(0.5 * (values[:, k] + values[:, k + 1]))
-        return v, states
+            for held in (states, ions):  # (at set-up, one of them may be empty)
+                if name in held:
+                    held[name] = held[name].at[at].set(value(values))
+        return states, ions
 
     def electrode(self, v, t) -> tuple[Float[Array, " nnodes"], Float[Array, " nnodes"]]:
         """The `SEClamp` currents (nA, into the cell) at `v` and time `t` (ms), per node,
@@ -73,27 +83,26 @@ class ClampPlan(eqx.Module):
         vc, on = self.ideal.command(t)
         return self.ideal_nodes, vc, on
 
-    def after_voltage(self, v, k):
-        """`v` with the voltage data clamps' values at the end of step `k`."""
-        return v.at[self.v_nodes].set(self.v_values[:, k + 1])
+    def after_voltage(self, v, states, ions, k):
+        """`v`, `states` and `ions` with the data clamps' values at the end of step `k`,
+        written before synapses and channel states advance (as NEURON's play before its
+        state updates)."""
+        v = v.at[self.v_nodes].set(self.v_values[:, k + 1])
+        return (v, *self.write(states, ions, lambda x: x[:, k + 1]))
 
-    def after_step(self, states, k):
-        """`states` with the channel-state data clamps' values at the end of step `k`."""
-        states = dict(states)
-        for name, at, values in self.states:
-            states[name] = states[name].at[at].set(values[:, k + 1])
-        return states
+    def after_step(self, states, ions, k):
+        """`states` and `ions` with the state data clamps' values at the end of step `k`
+        again, after the states advanced: what a recording of them shows."""
+        return self.write(states, ions, lambda x: x[:, k + 1])
 
     def initial_voltage(self, v):
         """The initial voltage (per node) with the voltage data clamps' first values."""
         return v.at[self.v_nodes].set(self.v_values[:, 0])
 
-    def initial_states(self, states):
-        """The initial channel states with the state data clamps' first values."""
-        states = dict(states)
-        for name, at, values in self.states:
-            states[name] = states[name].at[at].set(values[:, 0])
-        return states
+    def initial_states(self, states, ions):
+        """The initial channel states and carried ions with the data clamps' first
+        values."""
+        return self.write(states, ions, lambda x: x[:, 0])
 
 
 def plan_clamps(clamps: tuple[Clamp, ...], system: System) -> ClampPlan:
@@ -176,7 +185,11 @@ def check_clamps(clamps: tuple[Clamp, ...], channels, masks, dt: float, nsteps: 
     voltage (`IdealClamp`, or a `DataClamp` of ``"v"``).
     """
     owner = {f"{ch.name}_{s}": k for k, ch in enumerate(channels) for s in ch.state_names}
-    state_names = tuple(owner)
+    table = species_table(channels)
+    concentrations = {
+        q for ch in channels for q in ch.ion_writes if parse(q, table, ch.name).kind in ("ci", "co")
+    }
+    state_names = (*owner, *sorted(concentrations))
     fixed: dict[int, int] = {}
     for k, c in enumerate(clamps):
         d = c.device
@@ -184,8 +197,8 @@ def check_clamps(clamps: tuple[Clamp, ...], channels, masks, dt: float, nsteps: 
         if isinstance(d, DataClamp):
             if d.name != "v" and d.name not in state_names:
                 raise ValueError(
-                    f"{what} plays {d.name!r}, which is neither 'v' nor a channel state "
-                    f"of the model ({', '.join(state_names) or 'none'})."
+                    f"{what} plays {d.name!r}, which is neither 'v', a channel state nor a "
+                    f"concentration a mechanism integrates ({', '.join(state_names) or 'none'})."
                 )
             if d.name in owner:
                 where = np.asarray(c.indices)

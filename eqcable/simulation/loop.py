@@ -162,6 +162,7 @@ def simulate(
     stim_nodes, i_ext_steps = injected_currents(model, system, nsteps, v0.dtype)
     record = Recorder(model.recordings, membrane, syn.wirings, system)
     ions0 = initial_ions(membrane.ions, v0.dtype)
+    _, ions0 = clamps.initial_states({}, ions0)  # a played concentration starts at its trace
     values0 = ion_values(membrane.ions, ions0, model.celsius)
     v0_membrane = v0[system.membrane_node]
     channels0 = initial_channel_states(
@@ -172,7 +173,7 @@ def simulate(
         model.celsius,
         values0,
     )
-    channels0 = clamps.initial_states(channels0)
+    channels0, _ = clamps.initial_states(channels0, {})
     if membrane.ions.currents:  # as recorded at time 0 (NEURON's finitialize computes them)
         ions0 = {**ions0, **membrane_currents(membrane, channels0, values0, v0_membrane)[2]}
     state0 = State(

@@ -150,7 +150,7 @@ def membrane_step(
     (nA): ``"i_membrane"`` (the membrane current, NEURON's ``i_membrane_``: capacitive,
     channel and synaptic, outward positive) and ``"i_clamp"`` (`clamp_currents`).
     """
-    v, states = clamps.before_step(v, states, k)
+    v, states, ions = clamps.before_step(v, states, ions, k)
     syn, i_syn, g_syn = synaptic_currents(wirings, syn, sigs, v, scheme.dt)
     # Channels are evaluated on the compartments only, in membrane order (`System`):
     # evaluated on every node, the padding and branch-point nodes made L5PC's gradient
@@ -184,10 +184,9 @@ def membrane_step(
     i_membrane = jnp.where(system.is_comp, i_membrane, 0.0)
     i_electrode = i_ext + i_se - g_se * delta
     i_clamp = clamp_currents(clamps, system, v, v_new, delta, t, i_membrane, i_electrode)
-    v = clamps.after_voltage(v_new, k)
+    v, states, written = clamps.after_voltage(v_new, states, {q: values[q] for q in ions}, k)
     syn = advance_synapses(wirings, syn, v, scheme.dt)
-    values = {**values, **currents}
+    values = {**values, **written, **currents}
     states, values = advance_channels(membrane, states, values, v[system.membrane_node], scheme.dt)
-    states = clamps.after_step(states, k)
-    ions = {q: values[q] for q in ions}
+    states, ions = clamps.after_step(states, {q: values[q] for q in ions}, k)
     return (v, states, ions, syn), {"i_membrane": i_membrane, "i_clamp": i_clamp}

@@ -270,3 +270,19 @@ def test_data_clamp_of_a_concentration_equals_neuron(bbp_mechanisms):
     np.testing.assert_allclose(got[3], trace, rtol=1e-12)  # the played compartment's
     free = cell.delete_clamps().integrate(t_max=T_MAX, dt=DT)
     assert np.abs(np.asarray(free)[0] - got[0]).max() > 0.1  # the played calcium matters
+
+
+def test_extracellular_potential_gradient_wrt_a_channel_equals_finite_differences():
+    """Through i_membrane: the potential at an electrode, differentiated w.r.t. gNa."""
+    cell = hh_cell().comp(0).stimulate(ec.step_current(1.0, 2.0, 0.5, DT, 5.0))
+    cell = cell.comp("all").record("i_membrane").make_trainable("HH_gNa")
+    x = np.concatenate([[0.0], 20.0 + 50.0 * np.arange(4)])  # compartments along x (µm)
+    starts = np.stack([x, np.zeros(5), np.zeros(5)], axis=1)
+    ends = starts + np.array([[20.0, 0, 0]] + [[50.0, 0, 0]] * 4)
+    matrix = ec.line_source_matrix(starts, ends, np.array([[60.0, 30.0, 0.0]]))
+
+    def loss(params):
+        phi = ec.extracellular_potential(cell.integrate(params, t_max=5.0, dt=DT), matrix)
+        return jnp.sum(phi**2) * DT
+
+    assert_gradient_matches_finite_differences(cell.params(), "HH_gNa", loss)

@@ -51,12 +51,15 @@ class ClampPlan(eqx.Module):
     def before_step(self, v, states, ions, k):
         """The data clamps' values at the middle of step `k` written into `v` (per node),
         the channel `states` and the carried `ions` (membrane order)."""
-        v = v.at[self.v_nodes].set(0.5 * (self.v_values[:, k] + self.v_values[:, k + 1]))
+        if self.v_nodes.shape[0]:  # (static: a model without clamps adds no work)
+            v = v.at[self.v_nodes].set(0.5 * (self.v_values[:, k] + self.v_values[:, k + 1]))
         return (v, *self.write(states, ions, lambda x: 0.5 * (x[:, k] + x[:, k + 1])))
 
     def write(self, states, ions, value):
         """`states` and `ions` with ``value(trace)`` written where each state data clamp
         plays (a channel state, or a concentration a mechanism integrates)."""
+        if not self.states:
+            return states, ions
         states, ions = dict(states), dict(ions)
         for name, at, values in self.states:
             for held in (states, ions):  # (at set-up, one of them may be empty)
@@ -69,7 +72,7 @@ class ClampPlan(eqx.Module):
         and their slope ``−di/dv`` (µS)."""
         zero = jnp.zeros_like(v)
         if self.se is None:
-            return zero, zero
+            return zero, zero  # (XLA folds the additions of zeros away)
         vc, on = self.se.command(t)
         g = jnp.where(on, 1.0 / self.se.rs, 0.0)
         i = g * (vc - v[self.se_nodes])
@@ -87,7 +90,8 @@ class ClampPlan(eqx.Module):
         """`v`, `states` and `ions` with the data clamps' values at the end of step `k`,
         written before synapses and channel states advance (as NEURON's play before its
         state updates)."""
-        v = v.at[self.v_nodes].set(self.v_values[:, k + 1])
+        if self.v_nodes.shape[0]:
+            v = v.at[self.v_nodes].set(self.v_values[:, k + 1])
         return (v, *self.write(states, ions, lambda x: x[:, k + 1]))
 
     def after_step(self, states, ions, k):

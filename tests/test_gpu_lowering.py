@@ -1,0 +1,46 @@
+"""The simulation and its gradient lower for a GPU (CUDA) on this CPU-only machine, so that
+code a GPU cannot compile fails here, in CI, and not first on a GPU.
+
+`jax.export` lowers for another platform without its backend. Equinox's runtime checks
+(`eqx.error_if`, e.g. on non-finite parameters) run as host callbacks, which only the
+backend that runs them can lower: the check is switched to NaN outputs for the export
+(``EQX_ON_ERROR=nan``), in a fresh process.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(
+    """
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    from jax import export
+    import eqcable as ec
+
+    branch = ec.Branch(ec.Compartment(radius=1.0, length=20.0), ncomp=4)
+    cell = ec.Cell([branch] * 5, parents=[-1, 0, 0, 1, 1]).insert(ec.HH())
+    cell = cell.comp(0).clamp(ec.SEClamp(dur1=1.0, amp1=-40.0))
+    cell = cell.comp(0).stimulate(ec.step_current(0.5, 1.0, 0.2, 0.025, 2.0))
+    cell = cell.comp([0, 9]).record("v", "i_membrane").make_trainable("HH_gNa")
+    net = ec.Network([cell, cell]).cell(0).comp(5).record("v")
+    net = net.connect(net.cell(0).comp(3), net.cell(1).comp(0), ec.Exp2Syn(weight=0.01))
+    net = net.connect(net.cell(0).comp(7), net.cell(1).comp(2), ec.GapJunction())
+    for solver in (ec.LevelParallelSolve(), ec.PartitionedSolve()):
+        run = lambda p: net.integrate(p, t_max=2.0, solver=solver)
+        for f in (run, jax.grad(lambda p: run(p).sum())):
+            exported = export.export(jax.jit(f), platforms=["cuda"])(net.params())
+            assert exported.platforms == ("cuda",), exported.platforms
+    print("ok")
+    """
+)
+
+
+def test_simulation_and_gradient_lower_for_cuda():
+    env = {**os.environ, "EQX_ON_ERROR": "nan", "JAX_PLATFORMS": "cpu"}
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-4000:]
+    assert result.stdout.strip().endswith("ok")

@@ -46,6 +46,17 @@ def case(kind, size, who, prec="f64"):
             ts.append(time.perf_counter() - t)
         return out, float(np.median(ts))
 
+    def measure(row, fwd, grad, arg, repeats):
+        """Compile and time `fwd` and `grad` at `arg` into `row`; the forward's output."""
+        v, row["compile_fwd_s"] = first(lambda: fwd(arg))
+        _, row["fwd_ms"] = timed(lambda: fwd(arg), repeats)
+        _, row["compile_grad_s"] = first(lambda: grad(arg))
+        _, row["grad_ms"] = timed(lambda: grad(arg), repeats)
+        row["compile_fwd_s"] = round(row["compile_fwd_s"], 2)
+        row["compile_grad_s"] = round(row["compile_grad_s"], 2)
+        row["vmax"] = float(jnp.max(v))
+        return v
+
     def first(f):
         t = time.perf_counter()
         out = jax.block_until_ready(f())
@@ -165,23 +176,11 @@ def case(kind, size, who, prec="f64"):
 
         fwd = jit(jax.vmap(lambda s: sim(scaled(p, s))))
         grad = jit(jax.vmap(lambda s: gradf(lambda q: jnp.mean(sim(q) ** 2))(scaled(p, s))))
-        v, c = first(lambda: fwd(scale))
-        row["compile_fwd_s"] = round(c, 2)
-        _, row["fwd_ms"] = timed(lambda: fwd(scale), 3)
-        _, c = first(lambda: grad(scale))
-        row["compile_grad_s"] = round(c, 2)
-        _, row["grad_ms"] = timed(lambda: grad(scale), 3)
-        row["vmax"] = float(jnp.max(v))
+        v = measure(row, fwd, grad, scale, 3)
     else:
         fwd = jit(sim)
         grad = jit(gradf(lambda q: jnp.mean(sim(q) ** 2)))
-        v, c = first(lambda: fwd(p))
-        row["compile_fwd_s"] = round(c, 2)
-        _, row["fwd_ms"] = timed(lambda: fwd(p), 5)
-        _, c = first(lambda: grad(p))
-        row["compile_grad_s"] = round(c, 2)
-        _, row["grad_ms"] = timed(lambda: grad(p), 5)
-        row["vmax"] = float(jnp.max(v))
+        v = measure(row, fwd, grad, p, 5)
         row["v_head"] = [float(x) for x in np.asarray(v).reshape(-1)[100:103]]
     row["fwd_ms"] = round(row["fwd_ms"] * 1e3, 3)
     row["grad_ms"] = round(row["grad_ms"] * 1e3, 3)

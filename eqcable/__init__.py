@@ -83,6 +83,7 @@ from .solvers import (
     BackwardEuler as BackwardEuler,
     CrankNicolson as CrankNicolson,
     LevelParallelSolve as LevelParallelSolve,
+    PallasSolve as PallasSolve,
     PartitionedSolve as PartitionedSolve,
     SequentialSolve as SequentialSolve,
     default_solver as default_solver,

@@ -28,7 +28,12 @@ def _classes() -> list[type]:
 
 CLASSES = _classes()
 # Documented defaults that a subclass may replace (say so in the method's docstring).
-DEFAULTS = {("AbstractSynapse", "linearise"), ("AbstractChannel", "ion_currents")}
+DEFAULTS = {
+    ("AbstractSynapse", "linearise"),
+    ("AbstractChannel", "ion_currents"),
+    ("AbstractTreeSolver", "solve"),
+    ("AbstractTreeSolver", "solve_eliminated"),
+}
 ABSTRACT = [c for c in CLASSES if c.__name__.startswith("Abstract")]
 
 

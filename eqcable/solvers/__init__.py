@@ -2,6 +2,7 @@
 
 from .choice import default_solver as default_solver
 from .gates import exponential_euler as exponential_euler
+from .pallas import PallasSolve as PallasSolve
 from .partitioned import PartitionedSolve as PartitionedSolve
 from .stepping import (
     AbstractStepper as AbstractStepper,

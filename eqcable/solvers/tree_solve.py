@@ -73,6 +73,18 @@ class AbstractTreeSolver(eqx.Module):
     def substitute(self, d_elim, u, b_elim, schedule: TreeSchedule):
         """Back-substitute from the roots: returns ``x``."""
 
+    def solve(self, d, u, b, schedule: TreeSchedule):
+        """Solve ``A x = b``: returns the eliminated diagonal and ``x``. By default
+        `eliminate`, then `substitute`; a solver may do both at once (`PallasSolve`: one
+        kernel launch)."""
+        d_elim, b_elim = self.eliminate(d, u, b, schedule)
+        return d_elim, self.substitute(d_elim, u, b_elim, schedule)
+
+    def solve_eliminated(self, d_elim, u, b, schedule: TreeSchedule):
+        """Solve for a new right-hand side ``b`` given the eliminated diagonal: returns
+        ``x``. By default `eliminate_rhs`, then `substitute`."""
+        return self.substitute(d_elim, u, self.eliminate_rhs(d_elim, u, b, schedule), schedule)
+
 
 def _zero_at_roots(u, schedule: TreeSchedule):
     return jnp.where(schedule.parent < 0, 0.0, u)
@@ -224,8 +236,8 @@ def tree_solve(
 
     **Arguments:**
 
-    - `solver`: a [`eqcable.SequentialSolve`][], [`eqcable.PartitionedSolve`][] or
-      [`eqcable.LevelParallelSolve`][].
+    - `solver`: a [`eqcable.SequentialSolve`][], [`eqcable.PartitionedSolve`][],
+      [`eqcable.LevelParallelSolve`][] or [`eqcable.PallasSolve`][].
     - `d`: diagonal of ``A``.
     - `u`: ``u[i] = A[i, parent[i]] = A[parent[i], i]``; ignored (should be 0) at roots.
     - `b`: right-hand side.
@@ -235,8 +247,7 @@ def tree_solve(
     """
     if d.shape[0] == 0:
         return b
-    d_elim, b_elim = solver.eliminate(d, u, b, schedule)
-    return solver.substitute(d_elim, u, b_elim, schedule)
+    return solver.solve(d, u, b, schedule)[1]
 
 
 @tree_solve.defjvp
@@ -245,8 +256,7 @@ def _tree_solve_jvp(solver, primals, tangents):
     dd, du, db, _ = tangents
     if d.shape[0] == 0:
         return b, db
-    d_elim, b_elim = solver.eliminate(d, u, b, schedule)
-    x = solver.substitute(d_elim, u, b_elim, schedule)
+    d_elim, x = solver.solve(d, u, b, schedule)
     # Named so that a checkpointed time step can keep these (the sequential sweeps) and
     # recompute only the cheap element-wise work in the backward pass.
     d_elim = checkpoint_name(d_elim, "tree_solve")
@@ -256,9 +266,7 @@ def _tree_solve_jvp(solver, primals, tangents):
     r = db - tree_matvec(dd, du, x, schedule)
 
     def solve_eliminated(_, rhs):
-        return solver.substitute(
-            d_elim, u, solver.eliminate_rhs(d_elim, u, rhs, schedule), schedule
-        )
+        return solver.solve_eliminated(d_elim, u, rhs, schedule)
 
     # `custom_linear_solve(symmetric=True)` tells JAX that the transpose of this linear map
     # is the same solve (A is symmetric), so reverse mode costs one more O(n) solve too.

@@ -14,8 +14,9 @@ from wheels carried along (``pip download jaxley --no-deps -d wheels`` here, the
     python benchmarks/gpu.py --small              # tiny sizes, to test the script on a CPU
     python benchmarks/gpu.py case cable 1000 eqlevel [f32]   # one case
 
-Who: ``eqlevel`` (eqcable, `LevelParallelSolve`, the GPU default), ``eqseq``
-(`SequentialSolve`), ``jaxley``.
+Who: ``eqlevel`` (eqcable, `LevelParallelSolve`, the GPU default), ``eqpallas``
+(`PallasSolve`: the tree solve as one kernel per solve), ``eqseq`` (`SequentialSolve`),
+``jaxley``.
 """
 
 import json
@@ -67,7 +68,10 @@ def case(kind, size, who, prec="f64"):
     if who.startswith("eq"):
         import eqcable as ec
 
-        solver = ec.LevelParallelSolve() if who == "eqlevel" else ec.SequentialSolve()
+        solvers = dict(
+            eqlevel=ec.LevelParallelSolve, eqpallas=ec.PallasSolve, eqseq=ec.SequentialSolve
+        )
+        solver = solvers[who]()
         if kind == "cable":
             t_max = 200 * DT
             comp = ec.Compartment(radius=1.0, length=10.0, axial_resistivity=5000.0, v=-65.0)
@@ -191,18 +195,20 @@ def case(kind, size, who, prec="f64"):
 def driver(small):
     out = os.environ.get("OUT", "/tmp")
     if small:
-        plan = [("cable", 100, w) for w in ("eqseq", "eqlevel", "jaxley")]
-        plan += [("ca1", 0, w) for w in ("eqseq", "eqlevel", "jaxley")]
-        plan += [("batch", 4, w) for w in ("eqseq", "eqlevel", "jaxley")]
-        plan += [("net", 10, w) for w in ("eqseq", "eqlevel", "jaxley")]
+        who = ("eqseq", "eqlevel", "eqpallas", "jaxley")
+        plan = [("cable", 100, w) for w in who]
+        plan += [("ca1", 0, w) for w in who]
+        plan += [("batch", 4, w) for w in who]
+        plan += [("net", 10, w) for w in who]
         limit = 300
     else:
         # The sequential solve launches GPU work per node: it runs last, on the small case.
-        plan = [("batch", 1024, w) for w in ("eqlevel", "jaxley")]
-        plan += [("ca1", 0, w) for w in ("eqlevel", "jaxley")]
-        plan += [("net", 1000, w) for w in ("eqlevel", "jaxley")]
-        plan += [("batch", 1024, "eqlevel", "f32"), ("batch", 1024, "jaxley", "f32")]
-        plan += [("cable", 1000, w) for w in ("eqlevel", "jaxley")]
+        who = ("eqpallas", "eqlevel", "jaxley")
+        plan = [("batch", 1024, w) for w in who]
+        plan += [("ca1", 0, w) for w in who]
+        plan += [("net", 1000, w) for w in who]
+        plan += [("batch", 1024, w, "f32") for w in who]
+        plan += [("cable", 1000, w) for w in who]
         plan += [("ca1", 0, "eqseq")]
         limit = int(os.environ.get("CASE_S", "75"))
     t0 = time.time()

@@ -26,7 +26,6 @@ from jaxtyping import Array, Float, Int
 from ..channels.ion_use import parse, species_table
 from ..experiments.clamps import Clamp, DataClamp, IdealClamp, SEClamp
 from ..solvers.stepping import axial_current
-from ..stimuli import check_samples
 from .system import System
 
 
@@ -45,8 +44,9 @@ class ClampPlan(eqx.Module):
     ideal: IdealClamp | None
     v_nodes: Int[Array, " kv"]
     v_values: Float[Array, "kv ntime"]
-    #: Data clamps of channel states and of carried concentrations (``"cai"``).
-    states: tuple[tuple[str, Int[Array, " ks"], Float[Array, "ks ntime"]], ...]
+    #: Data clamps of channel states and of carried concentrations (``"cai"``): name,
+    #: membrane entries, values.
+    played: tuple[tuple[str, Int[Array, " ks"], Float[Array, "ks ntime"]], ...]
 
     def before_step(self, v, states, ions, k):
         """The data clamps' values at the middle of step `k` written into `v` (per node),
@@ -58,10 +58,10 @@ class ClampPlan(eqx.Module):
     def write(self, states, ions, value):
         """`states` and `ions` with ``value(trace)`` written where each state data clamp
         plays (a channel state, or a concentration a mechanism integrates)."""
-        if not self.states:
+        if not self.played:
             return states, ions
         states, ions = dict(states), dict(ions)
-        for name, at, values in self.states:
+        for name, at, values in self.played:
             for held in (states, ions):  # (at set-up, one of them may be empty)
                 if name in held:
                     held[name] = held[name].at[at].set(value(values))
@@ -120,7 +120,7 @@ def plan_clamps(clamps: tuple[Clamp, ...], system: System) -> ClampPlan:
         jnp.concatenate([c.indices for c in cs]) if cs else jnp.zeros((0,), jnp.int32)
     ]
     ntime = max((c.device.values.shape[1] for c in data), default=1)
-    states = tuple(
+    played = tuple(
         (c.device.name, system.comp_membrane[c.indices], c.device.values)
         for c in data
         if c.device.name != "v"
@@ -134,7 +134,7 @@ def plan_clamps(clamps: tuple[Clamp, ...], system: System) -> ClampPlan:
         v_values=jnp.concatenate([c.device.values for c in v_data])
         if v_data
         else jnp.zeros((0, ntime), dtype),
-        states=states,
+        played=played,
     )
 
 
@@ -218,10 +218,9 @@ def check_clamps(clamps: tuple[Clamp, ...], channels, masks, dt: float, nsteps: 
                 )
             n = d.values.shape[1]
             if n != nsteps + 1:
-                check_samples(n, nsteps, what)  # names the mismatch
                 raise ValueError(
                     f"{what} has {n} values; a data clamp needs one per time point, "
-                    f"{nsteps + 1} (t = 0 to t_max)."
+                    f"{nsteps + 1} (t = 0 to t_max). Was it built for another dt or t_max?"
                 )
         if isinstance(d, IdealClamp) or (isinstance(d, DataClamp) and d.name == "v"):
             for comp in np.asarray(c.indices).tolist():

@@ -8,18 +8,19 @@ step (`eqcable.simulation.step`) and gathers the recordings after each step, and
 
 import functools
 import math
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float
+from jaxtyping import Array, Float, Int
 
 from ..solvers.choice import default_solver
 from ..solvers.stepping import AbstractStepper, BackwardEuler
 from ..solvers.tree_solve import AbstractTreeSolver
 from ..stimuli import check_samples, check_time
-from ..synapses.wiring import delay_steps, prepare_synapses
-from .clamping import check_clamps, initial_currents, plan_clamps
+from ..synapses.wiring import SynapseSetup, delay_steps, prepare_synapses
+from .clamping import ClampPlan, check_clamps, initial_currents, plan_clamps
 from .ions import initial_ions, ion_parameter_names, ion_plan, ion_values
 from .model import AbstractModel
 from .recording import Recorder
@@ -125,17 +126,25 @@ def injected_currents(model: AbstractModel, system: System, nsteps: int, dtype):
     return nodes, jnp.concatenate([st.current[:, :nsteps] for st in model.stimuli]).T
 
 
-def simulate(
-    model: AbstractModel,
-    scheme: Scheme,
-    nsteps: int,
-    segment: int | None = None,
-    subsets: Subsets | None = None,
-) -> Float[Array, "nrec ntime"]:
-    """Simulate `model` for `nsteps` steps of `scheme`; return its recordings, one row
-    per recorded site and ``nsteps + 1`` columns (time 0 included). Settings are
-    checked by `check_run`; this function only traces. `subsets` (from
-    `channel_subsets`, computed before tracing) evaluates channels only where they are."""
+class Prepared(NamedTuple):
+    """What a simulation sets up before its time loop (`prepare`)."""
+
+    system: System
+    membrane: Membrane
+    clamps: ClampPlan
+    synapses: SynapseSetup
+    stim_nodes: Int[Array, " nstim"]
+    i_ext_steps: Float[Array, "nsteps nstim"]
+    record: Recorder
+    state0: State
+    first: Float[Array, " nrows"]  # the recordings at time 0
+
+
+def prepare(
+    model: AbstractModel, scheme: Scheme, nsteps: int, subsets: Subsets | None = None
+) -> Prepared:
+    """The electrical system, membrane, clamps, synapses, stimuli, recorder and initial
+    `State` of a run of `nsteps` steps of `scheme`, and its recordings at time 0."""
     system = electrical_system(model)
     nodes = system.nodes
     # Mechanisms live on compartments only (branch-point and padding nodes carry no
@@ -184,6 +193,32 @@ def simulate(
         spiking=syn.above,
         buffers=syn.buffers,
     )
+    i_ext0 = jnp.zeros_like(v0).at[stim_nodes].add(i_ext_steps[0])
+    first = record(
+        v0,
+        state0.channels,
+        state0.ions,
+        syn.states,
+        syn.signals,
+        initial_currents(clamps, system, v0, i_ext0),
+    )
+    return Prepared(system, membrane, clamps, syn, stim_nodes, i_ext_steps, record, state0, first)
+
+
+def simulate(
+    model: AbstractModel,
+    scheme: Scheme,
+    nsteps: int,
+    segment: int | None = None,
+    subsets: Subsets | None = None,
+) -> Float[Array, "nrec ntime"]:
+    """Simulate `model` for `nsteps` steps of `scheme`; return its recordings, one row
+    per recorded site and ``nsteps + 1`` columns (time 0 included). Settings are
+    checked by `check_run`; this function only traces. `subsets` (from
+    `channel_subsets`, computed before tracing) evaluates channels only where they are."""
+    run = prepare(model, scheme, nsteps, subsets)
+    system, membrane, clamps, syn = run.system, run.membrane, run.clamps, run.synapses
+    stim_nodes, record = run.stim_nodes, run.record
 
     # In the backward pass, recompute the element-wise work of each step (channels,
     # synapses) instead of storing its many intermediates, but keep the tree solve's
@@ -223,13 +258,5 @@ def simulate(
         )
         return State(v, states, ions, syn_states, spiking, buffers), rec
 
-    _, traces = scan_segmented(step, state0, (i_ext_steps, jnp.arange(nsteps)), segment)
-    first = record(
-        v0,
-        state0.channels,
-        state0.ions,
-        syn.states,
-        syn.signals,
-        initial_currents(clamps, system, v0, jnp.zeros_like(v0).at[stim_nodes].add(i_ext_steps[0])),
-    )
-    return jnp.concatenate([first[None], traces]).T
+    _, traces = scan_segmented(step, run.state0, (run.i_ext_steps, jnp.arange(nsteps)), segment)
+    return jnp.concatenate([run.first[None], traces]).T

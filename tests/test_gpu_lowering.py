@@ -41,6 +41,23 @@ SCRIPT = textwrap.dedent(
             kernels = exported.mlir_module().count("__gpu$xla.gpu.triton")
             # The tree solve is one kernel per solve (two per gradient step).
             assert (kernels > 0) == isinstance(solver, ec.PallasSolve), (solver, kernels)
+    # Whole steps fused into one kernel: forward runs and batches are the kernel; the
+    # gradient differentiates the time loop, with the tree solve as a kernel.
+    fused = ec.PallasSolve(steps_per_launch=8)
+    plain = ec.Cell([branch] * 5, parents=[-1, 0, 0, 1, 1]).insert(ec.HH())
+    plain = plain.comp(0).stimulate(ec.step_current(0.5, 1.0, 0.2, 0.025, 2.0))
+    plain = plain.comp([0, 9]).record("v").comp(3).record("HH_m").make_trainable("HH_gNa")
+    run = lambda p: plain.integrate(p, t_max=2.0, solver=fused)
+    params = plain.params()
+    batch = jax.tree.map(lambda x: jax.numpy.stack([x, x]), params)
+    cases = (
+        (run, params, "eqcable_fused_steps"),
+        (jax.vmap(run), batch, "eqcable_fused_steps"),
+        (jax.grad(lambda p: run(p).sum()), params, "eqcable_tree_solve_eliminated"),
+    )
+    for f, args, kernel in cases:
+        exported = export.export(jax.jit(f), platforms=["cuda"], disabled_checks=[triton])(args)
+        assert kernel in exported.mlir_module(), kernel
     print("ok")
     """
 )

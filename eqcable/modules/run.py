@@ -8,12 +8,14 @@ simulates it.
 import equinox as eqx
 from jaxtyping import Array, Float
 
+from ..simulation.fused import check_fused, simulate_fused
 from ..simulation.loop import check_run, segment_length, simulate
 from ..simulation.mappings import warn_if_near_mapping_limit
 from ..simulation.model import AbstractModel
 from ..simulation.precision import warn_if_single_precision
 from ..simulation.subsets import channel_subsets
 from ..simulation.timestep import check_time_step
+from ..solvers.pallas import PallasSolve
 from ..solvers.stepping import AbstractStepper
 from ..solvers.tree_solve import AbstractTreeSolver
 from ..synapses.wiring import check_events_per_step
@@ -39,9 +41,11 @@ def integrate(
       optimiser), or ``None`` to use the module's own values.
     - `t_max`: duration (ms), a whole number of steps `dt` (within 1e-9, relative).
     - `dt`: time step (ms), default 0.025.
-    - `solver`: how the tree system is solved: `SequentialSolve()`, `PartitionedSolve()`
-      or `LevelParallelSolve()`; by default `eqcable.default_solver()`: the partitioned
-      solve on CPU, the level-parallel one on GPUs and TPUs.
+    - `solver`: how the tree system is solved: `SequentialSolve()`, `PartitionedSolve()`,
+      `LevelParallelSolve()` or `PallasSolve()` (one GPU kernel per solve, or with
+      ``steps_per_launch`` whole steps per kernel); by default
+      `eqcable.default_solver()`: the partitioned solve on CPU, the level-parallel one on
+      GPUs and TPUs.
     - `stepper`: `BackwardEuler()` (default) or `CrankNicolson()`.
     - `checkpoint_length`: memory of gradients through long simulations. The time loop is
       split into segments of this many steps; reverse mode stores the state only at
@@ -77,6 +81,8 @@ def integrate(
             f"integrate() expects a Compartment, Branch, Cell or Network, got {type(module)}."
         )
     nsteps, scheme = check_run(module, dt, t_max, solver, stepper)
+    if _fuses_steps(scheme.solver):
+        check_fused(module)
     if params is not None:
         params = parameters.as_arrays(module, params)
         parameters.check_params(module, params)  # clear errors before tracing
@@ -94,7 +100,13 @@ def _run_impl(module, params, scheme, nsteps: int, segment: int | None, subsets)
     if params is not None:
         params = parameters.error_if_not_finite(params)
     module = parameters.apply_params(module, params)
+    if _fuses_steps(scheme.solver):
+        return simulate_fused(module, scheme, nsteps, segment, subsets)
     return simulate(module, scheme, nsteps, segment, subsets)
+
+
+def _fuses_steps(solver: AbstractTreeSolver) -> bool:
+    return isinstance(solver, PallasSolve) and solver.steps_per_launch is not None
 
 
 # Compiled once per module structure, scheme and number of steps.

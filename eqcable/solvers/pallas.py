@@ -111,6 +111,11 @@ class PallasSolve(AbstractTreeSolver):
 
     - `interpret`: run the kernel through Pallas' interpreter (``True``), compiled
       (``False``), or the interpreter on CPUs and compiled elsewhere (``None``, default).
+    - `steps_per_launch`: ``None`` (default): only the tree solve is a kernel. An int
+      ``k``: whole time steps are fused, ``k`` per kernel launch: channels, assembly,
+      solve, state updates and recordings (`eqcable.simulation.fused`; models with
+      channels and injected currents, recording ``"v"`` and channel states). Runs that
+      are differentiated go through the ordinary time loop with this solver.
 
     GPU timings are pending (no GPU was at hand when it was written); `default_solver`
     does not pick it yet. On a CPU prefer `PartitionedSolve`: the interpreter runs the
@@ -118,6 +123,14 @@ class PallasSolve(AbstractTreeSolver):
     """
 
     interpret: bool | None = eqx.field(static=True, default=None)
+    steps_per_launch: int | None = eqx.field(static=True, default=None)
+
+    def __check_init__(self):
+        if self.interpret not in (None, True, False):
+            raise TypeError(f"interpret must be None, True or False; got {self.interpret!r}.")
+        k = self.steps_per_launch
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+            raise ValueError(f"steps_per_launch must be None or an int >= 1; got {k!r}.")
 
     def _run(self, sweeps: _Sweeps, u, d, b, schedule: TreeSchedule):
         parent = schedule.parent

@@ -1,0 +1,122 @@
+"""Whole time steps fused into one Pallas kernel (`PallasSolve(steps_per_launch=k)`), run
+here through Pallas' interpreter: traces equal the ordinary time loop within 1e-10 mV
+(float64) for several channels on parts of a reconstruction, both steppers, launches that
+do not divide the run, batches; derivatives equal; what cannot be fused is refused.
+That the kernel lowers for a GPU is checked in `test_gpu_lowering.py`."""
+
+from typing import ClassVar
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jaxtyping import ArrayLike
+
+import eqcable as ec
+from eqcable.channels.parameter import parameter
+
+MORPHOLOGIES = __import__("pathlib").Path(__file__).parent / "data" / "morphologies"
+DT, T_MAX = 0.025, 5.0
+
+
+class WarmLeak(ec.AbstractChannel):
+    """A leak whose conductance relaxes to a temperature-dependent value (a channel that
+    reads ``celsius`` in its current)."""
+
+    g: ArrayLike = parameter(2e-4, "S/cm²", ge=0.0)
+    e: ArrayLike = parameter(-60.0, "mV")
+    state_names: ClassVar[tuple[str, ...]] = ("a",)
+    reads_celsius: ClassVar[bool] = True
+
+    def steady_state(self, v, celsius):
+        return {"a": jnp.full_like(v, 0.5)}
+
+    def step(self, states, v, dt, celsius):
+        target = 1.0 / (1.0 + jnp.exp(-(v + 50.0) / 5.0))
+        tau = 2.0 + 0.01 * celsius + 0.0 * v  # ms
+        return {"a": ec.exponential_euler(states["a"], target, tau, dt)}
+
+    def current(self, states, v):
+        return self.g * states["a"] * (1.0 + 0.01 * states["celsius"]) * (v - self.e)
+
+
+def _ca1():
+    # A leak everywhere, HH on most branches, Ih on part of the cell, a calcium channel
+    # reading its reversal potential, a channel reading celsius; 2 nA into the soma.
+    cell = ec.read_swc(MORPHOLOGIES / "ca1_n120.swc", ncomp=2).insert(ec.Leak(gLeak=1e-4))
+    cell = cell.branch([0, 1, 2, 4, 5, 6, 7, 8, 9]).insert(ec.HH())
+    cell = cell.branch([0, 1, 2, 5]).insert(ec.Ih()).branch([0, 4]).insert(ec.Ca_HVA())
+    cell = cell.branch(2).insert(WarmLeak()).set("celsius", 12.0)
+    cell = cell.comp(0).stimulate(ec.step_current(0.5, 3.0, 2.0, DT, T_MAX))
+    cell = cell.comp([0, 7]).record("v").branch(0).comp(1).record("HH_m", "Ih_m")
+    return cell.branch(2).comp(0).record("WarmLeak_a").make_trainable("HH_gNa")
+
+
+@pytest.mark.parametrize("stepper", [ec.BackwardEuler(), ec.CrankNicolson()])
+@pytest.mark.parametrize("steps_per_launch", [1, 7])
+def test_fused_steps_equal_the_time_loop(stepper, steps_per_launch):
+    cell = _ca1()
+    want = cell.integrate(t_max=T_MAX, solver=ec.SequentialSolve(), stepper=stepper)
+    fused = ec.PallasSolve(steps_per_launch=steps_per_launch)
+    got = cell.integrate(t_max=T_MAX, solver=fused, stepper=stepper)
+    assert float(jnp.max(want[0])) > 0.0  # the soma spikes
+    np.testing.assert_allclose(got, want, atol=1e-10, rtol=0)
+
+
+def test_fused_steps_derivatives_and_batches():
+    cell = _ca1()
+    params = cell.params()
+    fused = ec.PallasSolve(steps_per_launch=16)
+
+    def loss(p, solver):
+        return jnp.mean(cell.integrate(p, t_max=T_MAX, solver=solver)[:2] ** 2)
+
+    want = jax.grad(loss)(params, ec.SequentialSolve())[0]["HH_gNa"]
+    np.testing.assert_allclose(jax.grad(loss)(params, fused)[0]["HH_gNa"], want, rtol=1e-9)
+    tangent = jax.tree.map(jnp.ones_like, params)
+    jvps = [
+        jax.jvp(lambda p, s=s: cell.integrate(p, t_max=T_MAX, solver=s), (params,), (tangent,))
+        for s in (ec.SequentialSolve(), fused)
+    ]
+    np.testing.assert_allclose(jvps[1][0], jvps[0][0], atol=1e-10, rtol=0)
+    np.testing.assert_allclose(jvps[1][1], jvps[0][1], rtol=1e-9, atol=1e-9)
+
+    def run(g, solver):
+        p = [dict(params[0])]
+        p[0]["HH_gNa"] = jnp.full_like(params[0]["HH_gNa"], g)
+        return cell.integrate(p, t_max=T_MAX, solver=solver)
+
+    gnas = jnp.array([0.08, 0.12, 0.16])
+    batched = jax.jit(jax.vmap(lambda g: run(g, fused)))(gnas)
+    np.testing.assert_allclose(batched[1], run(0.12, ec.SequentialSolve()), atol=1e-10, rtol=0)
+    np.testing.assert_allclose(batched[2], run(0.16, ec.SequentialSolve()), atol=1e-10, rtol=0)
+
+
+def test_what_cannot_be_fused_is_refused():
+    fused = ec.PallasSolve(steps_per_launch=4)
+    cell = ec.Cell([ec.Branch(ec.Compartment(), ncomp=3)] * 2, parents=[-1, 0]).insert(ec.HH())
+    cell = cell.comp(0).record("v")
+    np.testing.assert_allclose(  # no stimulus: fine
+        cell.integrate(t_max=1.0, solver=fused),
+        cell.integrate(t_max=1.0, solver=ec.SequentialSolve()),
+        atol=1e-10,
+        rtol=0,
+    )
+    cases = {
+        "1 clamp": cell.comp(1).clamp(ec.SEClamp(dur1=1.0, amp1=-40.0)),
+        "recordings of i_membrane": cell.comp(1).record("i_membrane"),
+        "concentrations integrated by mechanisms \\(cai\\)": cell.insert(ec.Ca_HVA()).insert(
+            ec.CaDynamics_E2()
+        ),
+    }
+    net = ec.Network([cell, cell])
+    cases["synapses or gap junctions"] = net.connect(
+        net.cell(0).comp(0), net.cell(1).comp(0), ec.GapJunction()
+    )
+    for message, model in cases.items():
+        with pytest.raises(ValueError, match=message):
+            model.integrate(t_max=1.0, solver=fused)
+    with pytest.raises(ValueError, match="steps_per_launch must be None or an int >= 1"):
+        ec.PallasSolve(steps_per_launch=0)
+    with pytest.raises(TypeError, match="interpret"):  # (jaxtyping may check it first)
+        ec.PallasSolve(interpret="yes")

@@ -15,8 +15,11 @@ from wheels carried along (``pip download jaxley --no-deps -d wheels`` here, the
     python benchmarks/gpu.py case cable 1000 eqlevel [f32]   # one case
 
 Who: ``eqlevel`` (eqcable, `LevelParallelSolve`, the GPU default), ``eqpallas``
-(`PallasSolve`: the tree solve as one kernel per solve), ``eqseq`` (`SequentialSolve`),
-``jaxley``.
+(`PallasSolve`: the tree solve as one kernel per solve), ``eqfused``
+(`PallasSolve(steps_per_launch=k)`: whole steps fused, ``k`` = ``STEPS_PER_LAUNCH``,
+default 40; not for the network, whose synapses it does not fuse), ``eqseq``
+(`SequentialSolve`), ``jaxley``. Compare ``vmax`` and ``v_head`` across rows: every
+eqcable variant must give the same trace.
 """
 
 import json
@@ -69,9 +72,12 @@ def case(kind, size, who, prec="f64"):
         import eqcable as ec
 
         solvers = dict(
-            eqlevel=ec.LevelParallelSolve, eqpallas=ec.PallasSolve, eqseq=ec.SequentialSolve
+            eqlevel=ec.LevelParallelSolve(),
+            eqpallas=ec.PallasSolve(),
+            eqfused=ec.PallasSolve(steps_per_launch=int(os.environ.get("STEPS_PER_LAUNCH", 40))),
+            eqseq=ec.SequentialSolve(),
         )
-        solver = solvers[who]()
+        solver = solvers[who]
         if kind == "cable":
             t_max = 200 * DT
             comp = ec.Compartment(radius=1.0, length=10.0, axial_resistivity=5000.0, v=-65.0)
@@ -195,18 +201,18 @@ def case(kind, size, who, prec="f64"):
 def driver(small):
     out = os.environ.get("OUT", "/tmp")
     if small:
-        who = ("eqseq", "eqlevel", "eqpallas", "jaxley")
+        who = ("eqseq", "eqlevel", "eqpallas", "eqfused", "jaxley")
         plan = [("cable", 100, w) for w in who]
         plan += [("ca1", 0, w) for w in who]
         plan += [("batch", 4, w) for w in who]
-        plan += [("net", 10, w) for w in who]
+        plan += [("net", 10, w) for w in who if w != "eqfused"]
         limit = 300
     else:
         # The sequential solve launches GPU work per node: it runs last, on the small case.
-        who = ("eqpallas", "eqlevel", "jaxley")
+        who = ("eqfused", "eqpallas", "eqlevel", "jaxley")
         plan = [("batch", 1024, w) for w in who]
         plan += [("ca1", 0, w) for w in who]
-        plan += [("net", 1000, w) for w in who]
+        plan += [("net", 1000, w) for w in who if w != "eqfused"]
         plan += [("batch", 1024, w, "f32") for w in who]
         plan += [("cable", 1000, w) for w in who]
         plan += [("ca1", 0, "eqseq")]

@@ -3,8 +3,11 @@
 It reads models through `AbstractModel` and never imports `eqcable.modules`.
 """
 
+from .fused import check_fused as check_fused, simulate_fused as simulate_fused
 from .loop import (
+    Prepared as Prepared,
     check_run as check_run,
+    prepare as prepare,
     scan_segmented as scan_segmented,
     segment_length as segment_length,
     simulate as simulate,

@@ -50,8 +50,8 @@ def check_fused(model: AbstractModel) -> None:
     """Check that whole steps of `model` can run in one kernel.
 
     **Raises:** `ValueError` naming what cannot: synapses or gap junctions, clamps,
-    concentrations that a mechanism integrates, recordings other than ``"v"`` and
-    channel states.
+    concentrations that a mechanism integrates, ion currents that a mechanism reads,
+    recordings other than ``"v"`` and channel states.
     """
     problems = []
     if getattr(model, "connections", ()) or getattr(model, "inputs", ()):
@@ -61,6 +61,9 @@ def check_fused(model: AbstractModel) -> None:
     written = sorted({q for ch in model.channels for q in ch.ion_writes if not q.startswith("i")})
     if written:
         problems.append(f"concentrations integrated by mechanisms ({', '.join(written)})")
+    read = sorted({q for ch in model.channels for q in ch.ion_reads if q.startswith("i")})
+    if read:
+        problems.append(f"ion currents read by mechanisms ({', '.join(read)})")
     states = {f"{ch.name}_{s}" for ch in model.channels for s in ch.state_names}
     other = sorted({r.name for r in model.recordings if r.name != "v" and r.name not in states})
     if other:
@@ -240,7 +243,10 @@ def _forward(model: AbstractModel, scheme, nsteps: int):
     run = prepare(model, scheme, nsteps)
     system, membrane = run.system, run.membrane
     if membrane.ions.written or membrane.ions.currents:  # `check_fused` refuses these
-        raise ValueError("Fused steps do not integrate concentrations (see check_fused).")
+        raise ValueError(
+            "Fused steps carry no concentrations or ion currents from step to step; "
+            f"this model's mechanisms need {membrane.ions.written + membrane.ions.currents}."
+        )
     dtype = run.state0.v.dtype
     n, ncomp = system.capacitance.shape[0], system.membrane_node.shape[0]
     # Blocks of compartments are whole: the padding compartments sit on padding nodes of

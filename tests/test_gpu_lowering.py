@@ -11,6 +11,9 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+MOD = Path(__file__).parent / "mod"
 
 SCRIPT = textwrap.dedent(
     """
@@ -18,6 +21,9 @@ SCRIPT = textwrap.dedent(
     jax.config.update("jax_enable_x64", True)
     from jax import export
     import eqcable as ec
+    from pathlib import Path
+
+    MOD = Path({mod!r})
 
     branch = ec.Branch(ec.Compartment(radius=1.0, length=20.0), ncomp=4)
     cell = ec.Cell([branch] * 5, parents=[-1, 0, 0, 1, 1]).insert(ec.HH())
@@ -44,7 +50,12 @@ SCRIPT = textwrap.dedent(
     # Whole steps fused into one kernel: forward runs and batches are the kernel; the
     # gradient differentiates the time loop, with the tree solve as a kernel.
     fused = ec.PallasSolve(steps_per_launch=8)
-    plain = ec.Cell([branch] * 5, parents=[-1, 0, 0, 1, 1]).insert(ec.HH())
+    # Every channel of the catalogue but the concentration mechanism, and an NMODL import.
+    plain = ec.Cell([branch] * 5, parents=[-1, 0, 0, 1, 1]).insert(ec.HH()).insert(ec.Leak())
+    catalogue = (ec.Ih, ec.Ca_HVA, ec.Ca_LVAst, ec.Im, ec.K_Pst, ec.K_Tst, ec.NaTa_t)
+    catalogue += (ec.NaTs2_t, ec.Nap_Et2, ec.SK_E2, ec.SKv3_1, ec.read_nmodl(MOD / "Km.mod"))
+    for k, channel in enumerate(catalogue):
+        plain = plain.branch(k % 5).insert(channel())
     plain = plain.comp(0).stimulate(ec.step_current(0.5, 1.0, 0.2, 0.025, 2.0))
     plain = plain.comp([0, 9]).record("v").comp(3).record("HH_m").make_trainable("HH_gNa")
     run = lambda p: plain.integrate(p, t_max=2.0, solver=fused)
@@ -66,7 +77,11 @@ SCRIPT = textwrap.dedent(
 def test_simulation_and_gradient_lower_for_cuda():
     env = {**os.environ, "EQX_ON_ERROR": "nan", "JAX_PLATFORMS": "cpu"}
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", SCRIPT.format(mod=str(MOD))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr[-4000:]
     assert result.stdout.strip().endswith("ok")

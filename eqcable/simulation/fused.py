@@ -14,7 +14,10 @@ the kernel's buffers:
 4. the channels' `step` at the new voltage, on blocks again; the recordings.
 
 The channels' own JAX code runs inside the kernel, on vectors of `BLOCK` compartments, so
-every channel (HH, the catalogue, NMODL imports) is fused without a kernel of its own.
+a channel needs no kernel of its own: HH, every channel of the catalogue and NMODL imports
+with explicit (``cnexp``) states lower for CUDA (`tests/test_gpu_lowering.py`). KINETIC
+schemes and ``derivimplicit`` states solve small linear systems that Triton cannot lower
+(a `NotImplementedError` when compiled for a GPU): use `PallasSolve()` for those.
 Batches (`vmap`) become the kernel's grid: one program per simulation. On a CPU the kernel
 runs through Pallas' interpreter, as `PallasSolve` does.
 

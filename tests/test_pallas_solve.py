@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from jax.test_util import check_grads
 from test_dhs_solve import random_tree
-from test_partitioned_solve import _system
+from test_partitioned_solve import _system, padded_cell
 
 import eqcable as ec
 from eqcable.solvers import dense_matrix
@@ -85,20 +85,9 @@ def test_pallas_solve_derivatives_and_batches():
             np.testing.assert_allclose(batched[i, j], seq(ds[j], u, bs[i, j]), rtol=1e-13)
 
 
-def _cell():
-    # A long branch (padded runs) under a soma with short branches at its end, start and
-    # middle, as in `test_partitioned_solve.py`.
-    comp = ec.Compartment(radius=1.0, length=10.0)
-    branches = [ec.Branch(comp, ncomp=n) for n in (3, 50, 2, 4, 3)]
-    cell = ec.Cell(branches, parents=[-1, 0, 0, 1, 0], parent_x=[1.0, 1.0, 1.0, 0.4, 0.0])
-    cell = cell.insert(ec.HH()).make_trainable("HH_gNa")
-    cell = cell.branch(0).comp(0).stimulate(ec.step_current(1.0, 4.0, 0.3, 0.025, 5.0))
-    return cell.comp("all").record("v")
-
-
 @pytest.mark.parametrize("stepper", [ec.BackwardEuler(), ec.CrankNicolson()])
 def test_simulation_with_pallas_solve_equals_the_reference(stepper):
-    cell = _cell()
+    cell = padded_cell()
 
     def loss(params, solver):
         v = cell.integrate(params, t_max=5.0, solver=solver, stepper=stepper)

@@ -102,15 +102,20 @@ def test_block_is_chosen_to_keep_padding_small():
     assert padding <= 0.25 * nodes
 
 
-def test_simulations_agree_for_every_solver_on_a_padded_layout():
-    # A long branch (runs cut every 32 nodes, the last one padded) under a soma with
-    # short branches at its end, start and middle: traces and gradients agree.
+def padded_cell():
+    """A long branch (runs cut every 32 nodes, the last one padded) under a soma with
+    short branches at its end, start and middle; HH, a stimulus, every voltage recorded."""
     comp = ec.Compartment(radius=1.0, length=10.0)
     branches = [ec.Branch(comp, ncomp=n) for n in (3, 50, 2, 4, 3)]
     cell = ec.Cell(branches, parents=[-1, 0, 0, 1, 0], parent_x=[1.0, 1.0, 1.0, 0.4, 0.0])
     cell = cell.insert(ec.HH()).make_trainable("HH_gNa")
     cell = cell.branch(0).comp(0).stimulate(ec.step_current(1.0, 4.0, 0.3, 0.025, 5.0))
-    cell = cell.comp("all").record("v")
+    return cell.comp("all").record("v")
+
+
+def test_simulations_agree_for_every_solver_on_a_padded_layout():
+    # Traces and gradients agree on a padded run layout.
+    cell = padded_cell()
     n2c = np.asarray(cell.structure.node_to_comp)
     assert np.sum((n2c < 0) & (np.asarray(cell.structure.tree.parent) < 0)) > 0  # padding
 

@@ -39,7 +39,7 @@ import jax.numpy as jnp
 from jax.experimental import pallas as pl
 from jax.experimental.pallas import triton as plt
 
-from ..solvers.pallas import PallasSolve
+from ..solvers.pallas import PallasSolve, on_backend
 from .ions import ion_values
 from .loop import prepare, simulate
 from .model import AbstractModel
@@ -317,15 +317,9 @@ def _forward(model: AbstractModel, scheme, nsteps: int):
         v, states = carry
         args = (*fixed[0], *fixed[1], *fixed[2], i_block, celsius, *leaves, *masks, *ions)
 
-        def call(interpret):
-            return _launch(plan, interpret, args, v, states, nrec)
-
-        if solver.interpret is not None:
-            out = call(solver.interpret)
-        else:
-            out = jax.lax.platform_dependent(
-                cpu=functools.partial(call, True), default=functools.partial(call, False)
-            )
+        out = on_backend(
+            lambda interpret: _launch(plan, interpret, args, v, states, nrec), solver.interpret
+        )
         return (out[0], list(out[1:-1])), out[-1]
 
     v0 = node(run.state0.v, 0.0)

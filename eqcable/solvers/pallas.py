@@ -87,6 +87,7 @@ def _kernel(sweeps: _Sweeps, order_ref, above_ref, u_ref, d_in, b_in, *out_refs)
 
 
 def _launch(sweeps: _Sweeps, interpret: bool, order, above, u, d, b):
+    """One launch of the kernel doing `sweeps`."""
     like = jax.ShapeDtypeStruct(d.shape, d.dtype)
     eliminate_d, eliminate, _ = sweeps.flags
     # d and b (arguments 3 and 4) are updated in place where the launch changes them.
@@ -100,6 +101,16 @@ def _launch(sweeps: _Sweeps, interpret: bool, order, above, u, d, b):
         compiler_params=plt.CompilerParams(num_warps=1, num_stages=1),
         name=f"eqcable_tree_{sweeps.value}",
     )(order, above, u, d, b)
+
+
+def on_backend(call, interpret: bool | None, *args):
+    """``call(interpret, *args)``; for ``interpret=None`` Pallas' interpreter on CPUs and
+    the compiled kernel elsewhere, chosen when the program is lowered."""
+    if interpret is not None:
+        return call(interpret, *args)
+    return jax.lax.platform_dependent(
+        *args, cpu=functools.partial(call, True), default=functools.partial(call, False)
+    )
 
 
 class PallasSolve(AbstractTreeSolver):
@@ -139,13 +150,7 @@ class PallasSolve(AbstractTreeSolver):
         order = schedule.order.astype(jnp.int32)
         above = jnp.where(parent < 0, jnp.arange(parent.shape[0]), parent)[order]
         args = (order, above.astype(jnp.int32), jnp.where(parent < 0, 0.0, u), d, b)
-        if self.interpret is not None:
-            return _launch(sweeps, self.interpret, *args)
-        return jax.lax.platform_dependent(
-            *args,
-            cpu=functools.partial(_launch, sweeps, True),
-            default=functools.partial(_launch, sweeps, False),
-        )
+        return on_backend(functools.partial(_launch, sweeps), self.interpret, *args)
 
     def eliminate(self, d, u, b, schedule):
         return self._run(_Sweeps.ELIMINATE, u, d, b, schedule)

@@ -67,6 +67,8 @@ from .modules import (
     SynapseView as SynapseView,
     View as View,
     integrate as integrate,
+    integrate_sharded as integrate_sharded,
+    partition_cells as partition_cells,
     read_swc as read_swc,
 )
 from .nmodl import NmodlError as NmodlError, read_nmodl as read_nmodl

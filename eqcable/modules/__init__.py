@@ -7,6 +7,10 @@ from .compartment import Compartment as Compartment
 from .network import Network as Network
 from .recording_info import RecordingInfo as RecordingInfo
 from .run import integrate as integrate
+from .run_sharded import (
+    integrate_sharded as integrate_sharded,
+    partition_cells as partition_cells,
+)
 from .selection import SynapseView as SynapseView, View as View
 from .swc_cell import (
     DLambda as DLambda,

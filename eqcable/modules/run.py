@@ -76,13 +76,22 @@ def integrate(
     was set when the module was built, else float32, with a `Float32Warning` (once per
     process) that says what accuracy to expect.
     """
-    if not isinstance(module, AbstractModel):
-        raise TypeError(
-            f"integrate() expects a Compartment, Branch, Cell or Network, got {type(module)}."
-        )
-    nsteps, scheme = check_run(module, dt, t_max, solver, stepper)
+    nsteps, scheme, params, segment = checked_run(
+        module, params, t_max, dt, solver, stepper, checkpoint_length, "integrate"
+    )
     if _fuses_steps(scheme.solver):
         check_fused(module)
+    return _run(module, params, scheme, nsteps, segment, channel_subsets(module))
+
+
+def checked_run(module, params, t_max, dt, solver, stepper, checkpoint_length, caller: str):
+    """The checks of `integrate` (and `integrate_sharded`), before tracing: returns the
+    number of steps, the `Scheme`, `params` as arrays, and the checkpoint segment."""
+    if not isinstance(module, AbstractModel):
+        raise TypeError(
+            f"{caller}() expects a Compartment, Branch, Cell or Network, got {type(module)}."
+        )
+    nsteps, scheme = check_run(module, dt, t_max, solver, stepper)
     if params is not None:
         params = parameters.as_arrays(module, params)
         parameters.check_params(module, params)  # clear errors before tracing
@@ -91,8 +100,7 @@ def integrate(
     if getattr(module, "connections", ()):  # a Network with synapses
         check_events_per_step(module.connections, module.inputs, scheme.dt, nsteps)
     nnodes = module.structure.node_to_comp.shape[0]
-    segment = segment_length(checkpoint_length, nsteps, nnodes)
-    return _run(module, params, scheme, nsteps, segment, channel_subsets(module))
+    return nsteps, scheme, params, segment_length(checkpoint_length, nsteps, nnodes)
 
 
 def _run_impl(module, params, scheme, nsteps: int, segment: int | None, subsets):

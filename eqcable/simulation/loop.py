@@ -19,7 +19,7 @@ from ..solvers.choice import default_solver
 from ..solvers.stepping import AbstractStepper, BackwardEuler
 from ..solvers.tree_solve import AbstractTreeSolver
 from ..stimuli import check_samples, check_time
-from ..synapses.wiring import SynapseSetup, delay_steps, prepare_synapses
+from ..synapses.wiring import Exchange, SynapseSetup, delay_steps, prepare_synapses
 from .clamping import ClampPlan, check_clamps, initial_currents, plan_clamps
 from .ions import initial_ions, ion_parameter_names, ion_plan, ion_values
 from .model import AbstractModel
@@ -141,10 +141,15 @@ class Prepared(NamedTuple):
 
 
 def prepare(
-    model: AbstractModel, scheme: Scheme, nsteps: int, subsets: Subsets | None = None
+    model: AbstractModel,
+    scheme: Scheme,
+    nsteps: int,
+    subsets: Subsets | None = None,
+    exchange: Exchange | None = None,
 ) -> Prepared:
     """The electrical system, membrane, clamps, synapses, stimuli, recorder and initial
-    `State` of a run of `nsteps` steps of `scheme`, and its recordings at time 0."""
+    `State` of a run of `nsteps` steps of `scheme`, and its recordings at time 0
+    (`exchange`: presynaptic voltages from other devices, see `Exchange`)."""
     system = electrical_system(model)
     nodes = system.nodes
     # Mechanisms live on compartments only (branch-point and padding nodes carry no
@@ -166,7 +171,7 @@ def prepare(
     v0 = nodes(model.v)
     v0 = clamps.initial_voltage(v0)
     syn = prepare_synapses(
-        model.connections, model.inputs, system.comp_to_node, scheme.dt, nsteps, v0
+        model.connections, model.inputs, system.comp_to_node, scheme.dt, nsteps, v0, exchange
     )
     stim_nodes, i_ext_steps = injected_currents(model, system, nsteps, v0.dtype)
     record = Recorder(model.recordings, membrane, syn.wirings, system)
@@ -211,12 +216,15 @@ def simulate(
     nsteps: int,
     segment: int | None = None,
     subsets: Subsets | None = None,
+    exchange: Exchange | None = None,
 ) -> Float[Array, "nrec ntime"]:
     """Simulate `model` for `nsteps` steps of `scheme`; return its recordings, one row
     per recorded site and ``nsteps + 1`` columns (time 0 included). Settings are
     checked by `check_run`; this function only traces. `subsets` (from
-    `channel_subsets`, computed before tracing) evaluates channels only where they are."""
-    run = prepare(model, scheme, nsteps, subsets)
+    `channel_subsets`, computed before tracing) evaluates channels only where they are;
+    `exchange` brings presynaptic voltages from other devices (inside `shard_map`,
+    `eqcable.simulation.sharded`)."""
+    run = prepare(model, scheme, nsteps, subsets, exchange)
     system, membrane, clamps, syn = run.system, run.membrane, run.clamps, run.synapses
     stim_nodes, record = run.stim_nodes, run.record
 
@@ -250,8 +258,9 @@ def simulate(
         i_ext_k, k = xs
         # Presynaptic signals and delay buffers stay outside the checkpoint, so that the
         # backward pass keeps one signal per connection and step, not the buffers.
+        v_pre = state.v if exchange is None else exchange.voltages(state.v)
         sigs, spiking, buffers = presynaptic(
-            syn.wirings, state.spiking, state.buffers, syn.pulses[k], syn.counts[k], state.v, k
+            syn.sources, state.spiking, state.buffers, syn.pulses[k], syn.counts[k], v_pre, k
         )
         (v, states, ions, syn_states), rec = membrane_and_record(
             state.v, state.channels, state.ions, state.synapses, sigs, i_ext_k, k

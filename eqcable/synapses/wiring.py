@@ -5,6 +5,7 @@ indices of the simulated tree. Delays use a ring buffer of the last ``max_delay 
 presynaptic signals, so memory does not grow with the simulation length.
 """
 
+import dataclasses
 from typing import NamedTuple
 
 import equinox as eqx
@@ -114,6 +115,39 @@ def wiring(group: Connections, comp_to_node, dt: float, has_inputs: bool) -> Wir
     )
 
 
+class Exchange(NamedTuple):
+    """Where the presynaptic voltages come from when a network's cells are spread over
+    devices (`eqcable.simulation.sharded`); used inside `shard_map`.
+
+    Every step, each device publishes the voltage of its `export` nodes, and every device
+    receives all devices' exports (`all_gather` over the mesh axis `axis`): connection
+    ``j`` of group ``g`` reads entry ``pre[g][j]`` of that vector. A connection's delay
+    (`delay`, in steps) is data here, not the group's static delays, so that every
+    device runs the same program; `buffer_length` is the network's longest delay + 1 per
+    group.
+    """
+
+    axis: str
+    export: Int[Array, " nexport"]
+    pre: tuple[Int[Array, " nconn"], ...]
+    delay: tuple[Int[Array, " nconn"], ...]
+    buffer_length: tuple[int, ...]
+
+    def voltages(self, v: Float[Array, " nnodes"]) -> Float[Array, " nall"]:
+        """Every device's exported voltages (mV), in device order."""
+        return jax.lax.all_gather(v[self.export], self.axis, tiled=True)
+
+    def sources(self, wirings: tuple) -> tuple:
+        """`wirings` reading their presynaptic voltage from `voltages`, with the delays
+        given here."""
+        return tuple(
+            dataclasses.replace(w, pre_node=pre, delay=delay, buffer_length=length)
+            for w, pre, delay, length in zip(
+                wirings, self.pre, self.delay, self.buffer_length, strict=True
+            )
+        )
+
+
 def synaptic_currents(wirings, syn_states, sigs, v: Float[Array, " nnodes"], dt: float) -> tuple:
     """Advance every group's states and return them with the linearised synaptic current
     per node: ``(states, i (nA), g (µS))``."""
@@ -187,10 +221,13 @@ class SynapseSetup(NamedTuple):
     inputs per step, ``(nsteps, ninputs)`` (spike counts for event-driven synapses,
     pulse voltages for graded ones); ``states``, ``above`` (spike flags) and
     ``buffers`` (delay buffers) the initial values carried by the loop; ``signals`` the
-    presynaptic signal each connection receives at t = 0 (for recordings).
+    presynaptic signal each connection receives at t = 0 (for recordings);
+    ``sources`` the wirings that compute the presynaptic signals (``wirings`` on one
+    device; `Exchange.sources` across devices).
     """
 
     wirings: tuple
+    sources: tuple
     counts: Float[Array, "nsteps ninputs"]
     pulses: Float[Array, "nsteps ninputs"]
     states: tuple
@@ -206,11 +243,16 @@ def prepare_synapses(
     dt: float,
     nsteps: int,
     v0: Float[Array, " nnodes"],
+    exchange: Exchange | None = None,
 ) -> SynapseSetup:
     """The `SynapseSetup` of synapse groups `groups` driven by spike trains `trains`
     (both empty for a single cell), in a tree whose compartment ``i`` is node
-    ``comp_to_node[i]``, with initial node voltages `v0` (mV)."""
+    ``comp_to_node[i]``, with initial node voltages `v0` (mV); presynaptic voltages
+    from other devices through `exchange`."""
     wirings = tuple(wiring(g, comp_to_node, dt, bool(trains)) for g in groups)
+    sources, v_pre0 = wirings, v0
+    if exchange is not None:
+        sources, v_pre0 = exchange.sources(wirings), exchange.voltages(v0)
     if trains:
         counts = jnp.stack([spike_counts(t.times, dt, nsteps) for t in trains], axis=1)
         pulses = jnp.stack(
@@ -220,17 +262,20 @@ def prepare_synapses(
         counts = pulses = jnp.zeros((nsteps, 0), v0.dtype)
     rest_inputs = jnp.asarray([t.v_rest for t in trains], dtype=v0.dtype)
     above = tuple(jnp.zeros(w.pre_node.shape, bool) for w in wirings)
-    sigs0 = [w.signal(v0, a, pulses[0], counts[0])[0] for w, a in zip(wirings, above, strict=True)]
+    sigs0 = [
+        w.signal(v_pre0, a, pulses[0], counts[0])[0] for w, a in zip(sources, above, strict=True)
+    ]
     return SynapseSetup(
         wirings=wirings,
+        sources=sources,
         counts=counts,
         pulses=pulses,
         states=tuple(initial_states(g, v0.dtype) for g in groups),
         above=above,
         buffers=tuple(
-            w.initial_buffer(x, rest_inputs) for w, x in zip(wirings, sigs0, strict=True)
+            w.initial_buffer(x, rest_inputs) for w, x in zip(sources, sigs0, strict=True)
         ),
         signals=tuple(
-            w.signal_at_start(x, rest_inputs) for w, x in zip(wirings, sigs0, strict=True)
+            w.signal_at_start(x, rest_inputs) for w, x in zip(sources, sigs0, strict=True)
         ),
     )

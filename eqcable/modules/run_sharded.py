@@ -1,0 +1,155 @@
+"""`integrate_sharded`: a network simulated with its cells spread over several devices,
+on one host or several (`eqcable.simulation.sharded`)."""
+
+from collections.abc import Sequence
+
+import equinox as eqx
+import jax
+import numpy as np
+from jax.experimental import multihost_utils
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from jaxtyping import Array, Float
+
+from ..simulation.mappings import warn_if_near_mapping_limit
+from ..simulation.model import AbstractModel
+from ..simulation.partition import Group, balanced_partition, check_partition, plan_shards
+from ..simulation.recording import synapse_group
+from ..simulation.sharded import simulate_sharded
+from ..solvers.pallas import PallasSolve
+from ..solvers.partitioned import PartitionedSolve
+from ..solvers.stepping import AbstractStepper
+from ..solvers.tree_solve import AbstractTreeSolver, LevelParallelSolve, SequentialSolve
+from ..synapses.wiring import delay_steps
+from . import parameters
+from .run import checked_run
+
+AXIS = "cells"
+
+
+def _cell_nbranches(module: AbstractModel) -> tuple[int, ...]:
+    return getattr(module, "cell_nbranches", (len(module.ncomp_per_branch),))
+
+
+def partition_cells(network: AbstractModel, ndevices: int) -> tuple[np.ndarray, ...]:
+    """Which cells of `network` each of `ndevices` devices simulates, balancing the
+    compartments per device (largest cell first, to the least loaded device).
+
+    **Returns:** one array of cell indices per device, increasing; pass it (or your own)
+    as `integrate_sharded`'s ``partition``.
+
+    **Raises:** `ValueError` for more devices than cells.
+    """
+    nb = np.asarray(network.ncomp_per_branch)
+    starts = np.concatenate([[0], np.cumsum(_cell_nbranches(network))])
+    sizes = [int(nb[a:b].sum()) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+    return balanced_partition(sizes, ndevices)
+
+
+def integrate_sharded(
+    network: AbstractModel,
+    params=None,
+    *,
+    t_max: float,
+    dt: float = 0.025,
+    devices: Sequence[jax.Device] | None = None,
+    partition: Sequence[Sequence[int]] | None = None,
+    solver: AbstractTreeSolver | None = None,
+    stepper: AbstractStepper | None = None,
+    checkpoint_length: int | str | None = "auto",
+) -> Float[Array, "nrec ntime"]:
+    """`integrate` with the network's cells spread over several devices.
+
+    Each device simulates its own cells (its own tree solve and mechanisms); every time
+    step the devices exchange the voltages of the presynaptic compartments (one
+    all-gather), so synapses of every kind, with delays, act as on one device, and the
+    result equals `integrate`'s (to rounding). Gradients flow through it
+    (`eqx.filter_grad` of a loss of its output).
+
+    **Arguments:** as `integrate`, and
+
+    - `devices`: the devices to use; all of `jax.devices()` by default (on several hosts,
+      every process's devices: start each process with `jax.distributed.initialize()`,
+      then run the same script; every process receives the whole result).
+    - `partition`: the cells of each device, one sequence of cell indices per device;
+      by default `partition_cells(network, len(devices))`.
+    - `solver`: `SequentialSolve()` (default on CPU), `LevelParallelSolve()` (default
+      elsewhere) or `PallasSolve()`.
+
+    **Returns:** the recordings, as `integrate`.
+
+    **Raises:** as `integrate`, and `ValueError` for more devices than cells, a bad
+    `partition`, clamps (not supported here yet), a gap junction between cells on
+    different devices, or a solver this path does not take (`PartitionedSolve`, fused
+    `PallasSolve` steps).
+    """
+    devices = list(jax.devices() if devices is None else devices)
+    if solver is None:
+        solver = SequentialSolve() if devices[0].platform == "cpu" else LevelParallelSolve()
+    if isinstance(solver, PartitionedSolve) or (
+        isinstance(solver, PallasSolve) and solver.steps_per_launch is not None
+    ):
+        raise ValueError(
+            f"integrate_sharded() takes SequentialSolve(), LevelParallelSolve() or "
+            f"PallasSolve() without steps_per_launch; got {solver!r}."
+        )
+    nsteps, scheme, params, segment = checked_run(
+        network, params, t_max, dt, solver, stepper, checkpoint_length, "integrate_sharded"
+    )
+    if network.clamps:
+        raise ValueError("integrate_sharded() does not take clamps yet; use integrate().")
+    ncells = len(_cell_nbranches(network))
+    if partition is None:
+        partition = partition_cells(network, len(devices))
+    else:
+        partition = check_partition(partition, ncells, len(devices))
+    synapses = tuple(g.synapse for g in network.connections)
+    plan, rows = plan_shards(
+        network.ncomp_per_branch,
+        network.branch_parents,
+        network.branch_parent_x,
+        _cell_nbranches(network),
+        partition,
+        [
+            Group(
+                pre=np.asarray(g.pre),
+                post=np.asarray(g.post),
+                steps=delay_steps(g.delay, scheme.dt, g.synapse.name),
+                reciprocal=g.synapse.reciprocal,
+                name=g.synapse.name,
+            )
+            for g in network.connections
+        ],
+        [np.asarray(s.indices) for s in network.stimuli],
+        [(np.asarray(r.indices), synapse_group(r.name, synapses)) for r in network.recordings],
+    )
+    mesh = Mesh(np.array(devices), axis_names=(AXIS,))
+    several = any(d.process_index != jax.process_index() for d in devices)
+    if several:  # every process holds the same network; each gives its devices their part
+        network, params = _global(mesh, (network, params), PartitionSpec())
+        plan = _global(mesh, plan, PartitionSpec(AXIS))
+    out = _run(network, params, scheme, nsteps, segment, plan, rows, mesh)
+    if several:
+        out = multihost_utils.process_allgather(out, tiled=True)
+    return out
+
+
+def _global(mesh: Mesh, tree, spec: PartitionSpec):
+    """`tree`'s arrays as global arrays of `mesh`, sharded as `spec` says."""
+    sharding = NamedSharding(mesh, spec)
+
+    def leaf(x):
+        if not eqx.is_array(x):
+            return x
+        host = np.asarray(x)
+        return jax.make_array_from_callback(host.shape, sharding, lambda i: host[i])
+
+    return jax.tree.map(leaf, tree)
+
+
+@eqx.filter_jit
+def _run(network, params, scheme, nsteps: int, segment, plan, rows, mesh: Mesh):
+    warn_if_near_mapping_limit()
+    if params is not None:
+        params = parameters.error_if_not_finite(params)
+    network = parameters.apply_params(network, params)
+    return simulate_sharded(network, scheme, nsteps, segment, plan, rows, mesh)

@@ -1,12 +1,16 @@
 """Several processes (JAX's multi-controller runtime, `jax.distributed`) on one machine:
-a sweep spread by `sharded_vmap` over two processes of two CPU devices each equals the
-one-process result, on every process."""
+a sweep spread by `sharded_vmap`, and a network spread by `integrate_sharded` (traces
+and gradients), over two processes of two CPU devices each equal the one-process
+result, on every process."""
 
 import os
 import socket
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+import pytest
 
 WORKER = textwrap.dedent(
     """
@@ -46,13 +50,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_sweep_over_two_processes_equals_one_process():
+def run_two_processes(*command: str) -> list[str]:
+    """Run `command` (followed by the process id and the coordinator's port) as two
+    processes of two CPU devices each; return each one's last line of output."""
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
     env["JAX_PLATFORMS"] = "cpu"
     port = str(free_port())
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(k), port],
+            [sys.executable, *command, str(k), port],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -63,4 +69,17 @@ def test_sweep_over_two_processes_equals_one_process():
     outputs = [w.communicate(timeout=600) for w in workers]
     for k, (w, (out, err)) in enumerate(zip(workers, outputs, strict=True)):
         assert w.returncode == 0, f"process {k}:\n{out}\n{err[-3000:]}"
-        assert out.strip().splitlines()[-1].startswith(f"ok {k}"), out
+    return [out.strip().splitlines()[-1] for out, _ in outputs]
+
+
+def test_sweep_over_two_processes_equals_one_process():
+    for k, last in enumerate(run_two_processes("-c", WORKER)):
+        assert last.startswith(f"ok {k}"), last
+
+
+@pytest.mark.parametrize("case", ["traces", "grads"])
+def test_sharded_network_over_two_processes_equals_one_process(case):
+    worker = str(Path(__file__).with_name("sharded_worker.py"))
+    for last in run_two_processes(worker, case):
+        assert last.startswith(f"ok {case}"), last
+        assert float(last.split()[-1]) <= (1e-9 if case == "grads" else 1e-10)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 import equinox as eqx
 import jax
 import numpy as np
-from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, Float
 
@@ -125,12 +124,10 @@ def integrate_sharded(
     mesh = Mesh(np.array(devices), axis_names=(AXIS,))
     several = any(d.process_index != jax.process_index() for d in devices)
     if several:  # every process holds the same network; each gives its devices their part
+        # (values traced by an outer transformation, e.g. `jax.grad`, are passed as they are)
         network, params = _global(mesh, (network, params), PartitionSpec())
         plan = _global(mesh, plan, PartitionSpec(AXIS))
-    out = _run(network, params, scheme, nsteps, segment, plan, rows, mesh)
-    if several:
-        out = multihost_utils.process_allgather(out, tiled=True)
-    return out
+    return _run(network, params, scheme, nsteps, segment, plan, rows, mesh)
 
 
 def _global(mesh: Mesh, tree, spec: PartitionSpec):
@@ -138,7 +135,7 @@ def _global(mesh: Mesh, tree, spec: PartitionSpec):
     sharding = NamedSharding(mesh, spec)
 
     def leaf(x):
-        if not eqx.is_array(x):
+        if not eqx.is_array(x) or isinstance(x, jax.core.Tracer):
             return x
         host = np.asarray(x)
         return jax.make_array_from_callback(host.shape, sharding, lambda i: host[i])
@@ -152,4 +149,6 @@ def _run(network, params, scheme, nsteps: int, segment, plan, rows, mesh: Mesh):
     if params is not None:
         params = parameters.error_if_not_finite(params)
     network = parameters.apply_params(network, params)
-    return simulate_sharded(network, scheme, nsteps, segment, plan, rows, mesh)
+    out = simulate_sharded(network, scheme, nsteps, segment, plan, rows, mesh)
+    # Replicated: every device (and so every process) holds the whole result.
+    return jax.lax.with_sharding_constraint(out, NamedSharding(mesh, PartitionSpec()))

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import equinox as eqx
+import jax
 import numpy as np
 from jaxtyping import Array, Bool, Int
 
@@ -84,7 +85,8 @@ class ShardPlan(eqx.Module):
     """The index arrays of every device, stacked (leading axis: the device).
 
     - `comps`: the network compartment each local compartment copies (fillers: 0);
-      `filler`: whether it is a filler. `structure`: the local forest, padded.
+      `filler`: whether it is a filler. `structure`: the arrays of the local forest,
+      padded (`local_structure` makes them a `CellStructure`).
     - Per stimulus: `stimulus_rows` (its rows each device takes), `stimulus_used`,
       `stimulus_comps` (their local compartments; the sink for padding).
     - Per recording: `recording_index`, the local compartment or connection of each row.
@@ -98,17 +100,17 @@ class ShardPlan(eqx.Module):
 
     comps: Int[Array, "ndev ncomp"]
     filler: Bool[Array, "ndev ncomp"]
-    structure: CellStructure
-    stimulus_rows: tuple[Int[Array, "ndev k"], ...]
-    stimulus_used: tuple[Bool[Array, "ndev k"], ...]
-    stimulus_comps: tuple[Int[Array, "ndev k"], ...]
-    recording_index: tuple[Int[Array, "ndev k"], ...]
-    conn: tuple[Int[Array, "ndev nconn"], ...]
-    conn_used: tuple[Bool[Array, "ndev nconn"], ...]
-    pre: tuple[Int[Array, "ndev nconn"], ...]
-    post: tuple[Int[Array, "ndev nconn"], ...]
-    source: tuple[Int[Array, "ndev nconn"], ...]
-    delay: tuple[Int[Array, "ndev nconn"], ...]
+    structure: dict[str, Int[Array, "ndev ..."] | Bool[Array, "ndev ..."]]
+    stimulus_rows: tuple[Int[Array, "ndev _k"], ...]
+    stimulus_used: tuple[Bool[Array, "ndev _k"], ...]
+    stimulus_comps: tuple[Int[Array, "ndev _k"], ...]
+    recording_index: tuple[Int[Array, "ndev _k"], ...]
+    conn: tuple[Int[Array, "ndev _nconn"], ...]
+    conn_used: tuple[Bool[Array, "ndev _nconn"], ...]
+    pre: tuple[Int[Array, "ndev _nconn"], ...]
+    post: tuple[Int[Array, "ndev _nconn"], ...]
+    source: tuple[Int[Array, "ndev _nconn"], ...]
+    delay: tuple[Int[Array, "ndev _nconn"], ...]
     export: Int[Array, "ndev nexport"]
     buffer_length: tuple[int, ...] = eqx.field(static=True)
 
@@ -120,7 +122,20 @@ def _pad(rows: list[np.ndarray], width: int, fill) -> np.ndarray:
     return out
 
 
-def _padded_structure(schedules: list[Schedule], sinks: list[int]) -> CellStructure:
+def local_structure(arrays: dict[str, Array]) -> CellStructure:
+    """One device's `CellStructure` from its part of `ShardPlan.structure`."""
+    tree = {
+        k: v for k, v in arrays.items() if k not in ("comp_to_node", "node_to_comp", "parent_half")
+    }
+    return CellStructure(
+        comp_to_node=arrays["comp_to_node"],
+        node_to_comp=arrays["node_to_comp"],
+        parent_half=arrays["parent_half"],
+        tree=TreeSchedule(**tree),
+    )
+
+
+def _padded_structure(schedules: list[Schedule], sinks: list[int]) -> dict[str, np.ndarray]:
     """The devices' schedules padded to common shapes and stacked: padding nodes
     (roots, no compartment, no edge) appended, padding edges from the sink to itself
     (a root: no conductance), padding levels of dummy pairs."""
@@ -153,24 +168,22 @@ def _padded_structure(schedules: list[Schedule], sinks: list[int]) -> CellStruct
     )
     ndev = len(schedules)
     stack = lambda key: np.stack(fields[key]).astype(np.int64)  # noqa: E731
-    return CellStructure(
+    return dict(
         comp_to_node=stack("c2n"),
         node_to_comp=stack("n2c"),
         parent_half=stack("half"),
-        tree=TreeSchedule(
-            parent=stack("parent"),
-            all_children=np.stack(edges).astype(np.int64),
-            all_parents=np.stack(edge_parents).astype(np.int64),
-            levels=stack("levels"),
-            order=stack("order"),
-            # The partitioned solve's runs are not laid out per device (it is refused).
-            run_last=np.zeros((ndev, 1, 1), bool),
-            run_top=np.zeros((ndev, 1), np.int64),
-            run_bottom=np.zeros((ndev, 1), np.int64),
-            run_has_bottom=np.zeros((ndev, 1), bool),
-            via_run=np.zeros((ndev, 0), np.int64),
-            reduced_parent=np.zeros((ndev, 0), np.int64),
-        ),
+        parent=stack("parent"),
+        all_children=np.stack(edges).astype(np.int64),
+        all_parents=np.stack(edge_parents).astype(np.int64),
+        levels=stack("levels"),
+        order=stack("order"),
+        # The partitioned solve's runs are not laid out per device (it is refused).
+        run_last=np.zeros((ndev, 1, 1), bool),
+        run_top=np.zeros((ndev, 1), np.int64),
+        run_bottom=np.zeros((ndev, 1), np.int64),
+        run_has_bottom=np.zeros((ndev, 1), bool),
+        via_run=np.zeros((ndev, 0), np.int64),
+        reduced_parent=np.zeros((ndev, 0), np.int64),
     )
 
 
@@ -209,7 +222,8 @@ def plan_shards(
             offset = len(ncomp)
             for b in range(b0, b1):
                 ncomp.append(int(nb[b]))
-                parents.append(branch_parents[b] - b0 + offset if branch_parents[b] >= 0 else -1)
+                p = int(branch_parents[b])
+                parents.append(p - int(b0) + offset if p >= 0 else -1)
                 xs.append(float(branch_parent_x[b]))
             mine.append(np.arange(comp_start[b0], comp_start[b1]))
         mine = np.concatenate(mine)
@@ -298,7 +312,7 @@ def plan_shards(
             [d * offset + start + np.arange(len(m)) for d, m in enumerate(mine)]
         )
         rows.append(stacked[np.argsort(np.concatenate(mine), kind="stable")])
-    plan = ShardPlan(
+    arrays = dict(
         comps=_pad(comps, size, 0),
         filler=_pad([np.zeros(len(c), bool) for c in comps], size, True),
         structure=structure,
@@ -313,6 +327,10 @@ def plan_shards(
         source=tuple(source),
         delay=tuple(delay),
         export=export,
+    )
+    # device_put, not jnp.asarray: the latter compiles per new shape (JAX 0.10, CPU).
+    plan = ShardPlan(
+        **jax.tree.map(jax.device_put, arrays),
         buffer_length=tuple(int(g.steps.max(initial=0)) + 1 for g in groups),
     )
     return plan, np.concatenate(rows)

@@ -22,7 +22,7 @@ from ..synapses.inputs import SpikeTrain
 from ..synapses.wiring import Exchange
 from .loop import simulate
 from .model import AbstractModel, CellStructure, Recording, Stimulus
-from .partition import ShardPlan
+from .partition import ShardPlan, local_structure
 from .step import Scheme
 
 
@@ -108,7 +108,7 @@ def local_model(model: AbstractModel, plan: ShardPlan) -> Shard:
         recordings=tuple(
             Recording(r.name, plan.recording_index[k]) for k, r in enumerate(model.recordings)
         ),
-        structure=plan.structure,
+        structure=local_structure(plan.structure),
         connections=tuple(connections),
         inputs=model.inputs,
     )

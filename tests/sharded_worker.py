@@ -72,6 +72,24 @@ def network():
     return net.synapse("IonotropicSynapse").record("IonotropicSynapse_s")
 
 
+def delayed_network():
+    """Only delayed connections (the shortest 0.25 ms = 10 steps), graded and
+    event-driven, and a spike-train input: devices may exchange every 10 steps."""
+    net = ec.Network(cells())
+    net = net.connect(
+        net.cell(3).comp(0), net.cell([0, 6]).comp(1), ec.IonotropicSynapse(gS=0.01), delay=0.25
+    )
+    ring = np.roll(np.eye(7, dtype=bool), 1, axis=1) | np.eye(7, k=3, dtype=bool)
+    net = net.connect_matrix(
+        ring, ec.Exp2Syn(weight=0.05), delay=[0.5 + 0.025 * k for k in range(11)]
+    )
+    train = ec.SpikeTrain(jnp.asarray([1.0, 3.0, 7.5]))
+    net = net.connect(train, net.cell([2, 5]).comp(0), ec.Exp2Syn(weight=0.1), delay=1.0)
+    net = net.cell(0).comp(0).stimulate(ec.step_current(1.0, 5.0, 0.5, DT, T_MAX))
+    net = net.cell("all").comp(0).record("v")
+    return net.synapse("Exp2Syn", [0, 3, 12]).record("Exp2Syn_B", "i_Exp2Syn")
+
+
 def largest(a, b) -> float:
     return float(jnp.max(jnp.abs(a - b)))
 
@@ -88,6 +106,14 @@ def traces() -> float:
         assert out.shape == ref.shape, (out.shape, ref.shape)
         worst = max(worst, largest(out, ref))
         assert float(jnp.max(ref[:7])) > 0.0, "no cell spiked: a weak test"
+    # exchanges every 10 and every 7 steps (800 steps: the last block is padded)
+    delayed = delayed_network()
+    ref = ec.integrate(delayed, t_max=T_MAX)
+    for every, segment in [(10, None), (7, 60)]:
+        out = ec.integrate_sharded(
+            delayed, t_max=T_MAX, exchange_every=every, checkpoint_length=segment
+        )
+        worst = max(worst, largest(out, ref))
     # another partition, and a run with checkpointed segments
     parts = [[6, 5], [4], [3, 0], [1, 2]]
     out = ec.integrate_sharded(net, t_max=T_MAX, partition=parts, checkpoint_length=37)
@@ -113,6 +139,19 @@ def grads() -> float:
         np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12 * float(jnp.max(jnp.abs(a))))
         worst = max(worst, largest(a, b) / float(jnp.max(jnp.abs(a))))
     assert all(float(jnp.max(jnp.abs(g))) > 0 for g in jax.tree.leaves(ref))
+    # exchanging every 10 steps, gradients are unchanged too
+    delayed = delayed_network().make_trainable("HH_gK")
+    delayed = delayed.synapse("Exp2Syn").make_trainable("Exp2Syn_weight", shared=False)
+    p = delayed.params()
+    ref = jax.grad(lambda p: jnp.mean(ec.integrate(delayed, p, t_max=T_MAX)[:7] ** 2))(p)
+    out = jax.grad(
+        lambda p: jnp.mean(
+            ec.integrate_sharded(delayed, p, t_max=T_MAX, exchange_every=10)[:7] ** 2
+        )
+    )(p)
+    for a, b in zip(jax.tree.leaves(ref), jax.tree.leaves(out), strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12 * float(jnp.max(jnp.abs(a))))
+        worst = max(worst, largest(a, b) / float(jnp.max(jnp.abs(a))))
     # jit and vmap over a parameter compose with it
     batch = jax.tree.map(lambda x: jnp.stack([x, 1.1 * x]), params)
     many = eqx.filter_vmap(lambda p: ec.integrate_sharded(net, p, t_max=T_MAX))(batch)
@@ -138,6 +177,13 @@ def errors() -> float:
     refused("exactly once", partition=[[0, 1], [1, 2], [3, 4], [5, 6]])
     refused("one per device", partition=[[0, 1, 2, 3, 4, 5, 6]])
     refused("PartitionedSolve", solver=ec.PartitionedSolve())
+    refused("shorter than the exchange interval", exchange_every=2)  # graded, no delay
+    refused(
+        "IonotropicSynapse connection 0 has a delay of 0.25 ms",
+        network=delayed_network(),
+        exchange_every=11,
+    )
+    refused("positive int", exchange_every=0)
     clamped = net.cell(2).comp(0).clamp(ec.IdealClamp(dur1=10.0, amp1=-65.0))
     refused("clamps", network=clamped)
     # a gap junction within one device works; across devices it is refused

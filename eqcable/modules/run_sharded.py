@@ -9,6 +9,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, Float
 
+from ..simulation.exchange import check_interval
 from ..simulation.mappings import warn_if_near_mapping_limit
 from ..simulation.model import AbstractModel
 from ..simulation.partition import Group, balanced_partition, check_partition, plan_shards
@@ -55,6 +56,7 @@ def integrate_sharded(
     solver: AbstractTreeSolver | None = None,
     stepper: AbstractStepper | None = None,
     checkpoint_length: int | str | None = "auto",
+    exchange_every: int = 1,
 ) -> Float[Array, "nrec ntime"]:
     """`integrate` with the network's cells spread over several devices.
 
@@ -73,13 +75,17 @@ def integrate_sharded(
       by default `partition_cells(network, len(devices))`.
     - `solver`: `SequentialSolve()` (default on CPU), `LevelParallelSolve()` (default
       elsewhere) or `PallasSolve()`.
+    - `exchange_every`: how often the devices exchange presynaptic voltages, in steps
+      (default 1: every step). Longer intervals mean fewer collectives (as NEURON and
+      Arbor exchange spikes once per minimum delay) and need every connection's delay,
+      spike-train inputs' included, to be at least that long; results are unchanged.
 
     **Returns:** the recordings, as `integrate`.
 
     **Raises:** as `integrate`, and `ValueError` for more devices than cells, a bad
-    `partition`, clamps (not supported here yet), a gap junction between cells on
-    different devices, or a solver this path does not take (`PartitionedSolve`, fused
-    `PallasSolve` steps).
+    `partition`, a delay shorter than `exchange_every`, clamps (not supported here yet),
+    a gap junction between cells on different devices, or a solver this path does not
+    take (`PartitionedSolve`, fused `PallasSolve` steps).
     """
     devices = list(jax.devices() if devices is None else devices)
     if solver is None:
@@ -97,11 +103,21 @@ def integrate_sharded(
     if network.clamps:
         raise ValueError("integrate_sharded() does not take clamps yet; use integrate().")
     ncells = len(_cell_nbranches(network))
+    index_arrays = [network.structure, [(g.pre, g.post) for g in network.connections]]
+    index_arrays += [[s.indices for s in network.stimuli], [r.indices for r in network.recordings]]
+    if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(index_arrays)):
+        raise ValueError(
+            "integrate_sharded() plans the devices' work from the network's index arrays, "
+            "which are traced here: jit (or vmap) over `params` or over the network's float "
+            "leaves (`eqx.partition(network, eqx.is_inexact_array)`), not its integers."
+        )
     if partition is None:
         partition = partition_cells(network, len(devices))
     else:
         partition = check_partition(partition, ncells, len(devices))
     synapses = tuple(g.synapse for g in network.connections)
+    delays = [delay_steps(g.delay, scheme.dt, g.synapse.name) for g in network.connections]
+    check_interval(exchange_every, delays, [s.name for s in synapses], scheme.dt)
     plan, rows = plan_shards(
         network.ncomp_per_branch,
         network.branch_parents,
@@ -112,11 +128,11 @@ def integrate_sharded(
             Group(
                 pre=np.asarray(g.pre),
                 post=np.asarray(g.post),
-                steps=delay_steps(g.delay, scheme.dt, g.synapse.name),
+                steps=steps,
                 reciprocal=g.synapse.reciprocal,
                 name=g.synapse.name,
             )
-            for g in network.connections
+            for g, steps in zip(network.connections, delays, strict=True)
         ],
         [np.asarray(s.indices) for s in network.stimuli],
         [(np.asarray(r.indices), synapse_group(r.name, synapses)) for r in network.recordings],
@@ -127,7 +143,7 @@ def integrate_sharded(
         # (values traced by an outer transformation, e.g. `jax.grad`, are passed as they are)
         network, params = _global(mesh, (network, params), PartitionSpec())
         plan = _global(mesh, plan, PartitionSpec(AXIS))
-    return _run(network, params, scheme, nsteps, segment, plan, rows, mesh)
+    return _run(network, params, scheme, nsteps, segment, plan, rows, mesh, exchange_every)
 
 
 def _global(mesh: Mesh, tree, spec: PartitionSpec):
@@ -144,11 +160,11 @@ def _global(mesh: Mesh, tree, spec: PartitionSpec):
 
 
 @eqx.filter_jit
-def _run(network, params, scheme, nsteps: int, segment, plan, rows, mesh: Mesh):
+def _run(network, params, scheme, nsteps: int, segment, plan, rows, mesh: Mesh, interval: int):
     warn_if_near_mapping_limit()
     if params is not None:
         params = parameters.error_if_not_finite(params)
     network = parameters.apply_params(network, params)
-    out = simulate_sharded(network, scheme, nsteps, segment, plan, rows, mesh)
+    out = simulate_sharded(network, scheme, nsteps, segment, plan, rows, mesh, interval)
     # Replicated: every device (and so every process) holds the whole result.
     return jax.lax.with_sharding_constraint(out, NamedSharding(mesh, PartitionSpec()))

@@ -23,11 +23,13 @@ from .model import (
     Recording as Recording,
     Stimulus as Stimulus,
 )
+from .partition import ShardPlan as ShardPlan, plan_shards as plan_shards
 from .precision import (
     Float32Warning as Float32Warning,
     warn_if_single_precision as warn_if_single_precision,
 )
 from .recording import Recorder as Recorder, recordable_names as recordable_names
+from .sharded import Shard as Shard, simulate_sharded as simulate_sharded
 from .state import State as State
 from .step import Membrane as Membrane, Scheme as Scheme
 from .system import System as System, electrical_system as electrical_system

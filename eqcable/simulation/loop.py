@@ -21,6 +21,7 @@ from ..solvers.tree_solve import AbstractTreeSolver
 from ..stimuli import check_samples, check_time
 from ..synapses.wiring import Exchange, SynapseSetup, delay_steps, prepare_synapses
 from .clamping import ClampPlan, check_clamps, initial_currents, plan_clamps
+from .exchange import blocked_step, in_blocks
 from .ions import initial_ions, ion_parameter_names, ion_plan, ion_values
 from .model import AbstractModel
 from .recording import Recorder
@@ -254,6 +255,12 @@ def simulate(
         )
         return new, record(*new, sigs, currents)
 
+    def advance(state: State, sigs, i_ext_k, k):
+        (v, states, ions, syn_states), rec = membrane_and_record(
+            state.v, state.channels, state.ions, state.synapses, sigs, i_ext_k, k
+        )
+        return State(v, states, ions, syn_states, state.spiking, state.buffers), rec
+
     def step(state: State, xs):
         i_ext_k, k = xs
         # Presynaptic signals and delay buffers stay outside the checkpoint, so that the
@@ -262,10 +269,16 @@ def simulate(
         sigs, spiking, buffers = presynaptic(
             syn.sources, state.spiking, state.buffers, syn.pulses[k], syn.counts[k], v_pre, k
         )
-        (v, states, ions, syn_states), rec = membrane_and_record(
-            state.v, state.channels, state.ions, state.synapses, sigs, i_ext_k, k
-        )
-        return State(v, states, ions, syn_states, spiking, buffers), rec
+        state = State(state.v, state.channels, state.ions, state.synapses, spiking, buffers)
+        return advance(state, sigs, i_ext_k, k)
 
-    _, traces = scan_segmented(step, run.state0, (run.i_ext_steps, jnp.arange(nsteps)), segment)
+    xs = (run.i_ext_steps, jnp.arange(nsteps))
+    interval = 1 if exchange is None else exchange.interval
+    if interval == 1:
+        _, traces = scan_segmented(step, run.state0, xs, segment)
+    else:  # devices exchange presynaptic voltages once per block of `interval` steps
+        block = blocked_step(advance, syn, exchange, interval)
+        segment = None if segment is None else -(-segment // interval)
+        _, traces = scan_segmented(block, run.state0, in_blocks(xs, interval), segment)
+        traces = traces.reshape(-1, traces.shape[-1])[:nsteps]
     return jnp.concatenate([run.first[None], traces]).T

@@ -6,7 +6,10 @@ part of a `ShardPlan` inside the mapped function), with the ordinary time loop
 through synapses; every step, each device publishes the voltages of its presynaptic
 compartments and receives everyone's (one `all_gather` per step, `Exchange`), so
 graded and event-driven synapses with any delays behave exactly as on one device.
-Gradients flow through the collectives (reverse mode: their transposes).
+Gradients flow through the collectives (reverse mode: their transposes). With only
+delayed connections the devices may exchange once every few steps instead
+(`eqcable.simulation.exchange`), as NEURON and Arbor exchange spikes once per minimum
+delay.
 """
 
 import equinox as eqx
@@ -122,10 +125,13 @@ def simulate_sharded(
     plan: ShardPlan,
     rows: Int[Array, " nrec"],
     mesh: Mesh,
+    interval: int = 1,
 ) -> Float[Array, "nrec ntime"]:
     """`simulate` with the cells spread over the devices of `mesh` (one axis) as `plan`
     says; `rows` picks the network's recordings, in order, from the devices' stacked
-    ones (`eqcable.simulation.partition.plan_shards`)."""
+    ones (`eqcable.simulation.partition.plan_shards`). The devices exchange presynaptic
+    voltages every `interval` steps (`eqcable.simulation.exchange`; every delay must be
+    at least that long, `check_interval`)."""
     (axis,) = mesh.axis_names
     dynamic, static = eqx.partition(model, eqx.is_array)
     plan_dynamic, plan_static = eqx.partition(plan, eqx.is_array)
@@ -134,7 +140,9 @@ def simulate_sharded(
         mine = jax.tree.map(lambda x: x[0], plan_dynamic)  # this device's part
         mine = eqx.combine(mine, plan_static)
         shard = local_model(eqx.combine(dynamic, static), mine)
-        exchange = Exchange(axis, mine.export, mine.source, mine.delay, mine.buffer_length)
+        exchange = Exchange(
+            axis, mine.export, mine.source, mine.delay, mine.buffer_length, interval
+        )
         return simulate(shard, scheme, nsteps, segment, None, exchange)
 
     stacked = jax.shard_map(

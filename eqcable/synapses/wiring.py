@@ -124,7 +124,8 @@ class Exchange(NamedTuple):
     ``j`` of group ``g`` reads entry ``pre[g][j]`` of that vector. A connection's delay
     (`delay`, in steps) is data here, not the group's static delays, so that every
     device runs the same program; `buffer_length` is the network's longest delay + 1 per
-    group.
+    group. With `interval` > 1 the devices exchange once every `interval` steps
+    (`eqcable.simulation.exchange`).
     """
 
     axis: str
@@ -132,6 +133,7 @@ class Exchange(NamedTuple):
     pre: tuple[Int[Array, " nconn"], ...]
     delay: tuple[Int[Array, " nconn"], ...]
     buffer_length: tuple[int, ...]
+    interval: int = 1
 
     def voltages(self, v: Float[Array, " nnodes"]) -> Float[Array, " nall"]:
         """Every device's exported voltages (mV), in device order."""

@@ -9,9 +9,11 @@ so sharding shows its overhead here, not a speed-up. Printed per run: forward an
 medians, compile time, the compiled program's memory per device (arguments, outputs,
 temporaries, from XLA's memory analysis), and the bytes each device sends and receives
 per step (the all-gathered presynaptic voltages), and the largest difference from the
-one-device traces.
+one-device traces. With ``--delay D --exchange-every M`` every synapse has a delay of
+D ms and the devices exchange once every M steps (M <= D/dt).
 
     pip install -e ".[bench]" && python benchmarks/sharded.py [--cells 1000] [--repeats 5]
+        [--no-grad] [--delay 0.25 --exchange-every 10]
 """
 
 import argparse
@@ -26,7 +28,7 @@ import numpy as np
 DT, T_MAX = 0.025, 20.0
 
 
-def child(cells: int, repeats: int, grad: bool) -> dict:
+def child(cells: int, repeats: int, grad: bool, delay: float, every: int) -> dict:
     import jax
 
     jax.config.update("jax_enable_x64", True)
@@ -39,12 +41,20 @@ def child(cells: int, repeats: int, grad: bool) -> dict:
 
     ndev = len(jax.devices())
     net, _ = build_eqcable(cells, connectivity(cells, 10 / cells, seed=1))
+    if delay:  # the same connections, delayed
+        group = net.connections[0]
+        delayed = type(group)(
+            group.synapse, group.pre, group.post, group.states, (delay,) * group.size
+        )
+        net = eqx.tree_at(lambda n: n.connections, net, (delayed,))
     params = net.params()
     arrays, static = eqx.partition(net, eqx.is_inexact_array)
-    integrate = ec.integrate if ndev == 1 else ec.integrate_sharded
 
     def run(arrays, p):
-        return integrate(eqx.combine(arrays, static), p, t_max=T_MAX, dt=DT)
+        net = eqx.combine(arrays, static)
+        if ndev == 1:
+            return ec.integrate(net, p, t_max=T_MAX, dt=DT)
+        return ec.integrate_sharded(net, p, t_max=T_MAX, dt=DT, exchange_every=every)
 
     # jax.jit, not eqx.filter_jit: its compiled program reports XLA's memory analysis
     fwd = jax.jit(run)
@@ -70,7 +80,7 @@ def child(cells: int, repeats: int, grad: bool) -> dict:
             owner[p] = d
         per_device = np.bincount(owner[presynaptic // 4], minlength=ndev)
         width = int(per_device.max())  # exported voltages per device, padded
-        out["sent_per_step"] = 8 * width
+        out["sent_per_step"] = 8 * width  # in one all-gather every `every` steps
         out["received_per_step"] = 8 * width * ndev
         out["comps_per_device"] = [4 * len(p) for p in parts]
     np.save(f"/tmp/eqcable-sharded-{ndev}.npy", np.asarray(v))
@@ -82,10 +92,13 @@ def main():
     parser.add_argument("--cells", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-grad", action="store_true")
+    parser.add_argument("--delay", type=float, default=0.0, help="synaptic delay (ms)")
+    parser.add_argument("--exchange-every", type=int, default=1, help="steps between exchanges")
     parser.add_argument("--devices", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.devices:  # a child: one device count
-        print(json.dumps(child(args.cells, args.repeats, not args.no_grad)))
+        grad = not args.no_grad
+        print(json.dumps(child(args.cells, args.repeats, grad, args.delay, args.exchange_every)))
         return
     here = os.path.dirname(os.path.abspath(__file__))
     rows = []
@@ -94,6 +107,7 @@ def main():
         env["JAX_PLATFORMS"] = "cpu"
         command = [sys.executable, __file__, "--devices", str(ndev), "--cells", str(args.cells)]
         command += ["--repeats", str(args.repeats)] + (["--no-grad"] if args.no_grad else [])
+        command += ["--delay", str(args.delay), "--exchange-every", str(args.exchange_every)]
         t0 = time.perf_counter()
         done = subprocess.run(command, env=env, cwd=here, capture_output=True, text=True)
         if done.returncode != 0:
@@ -102,7 +116,10 @@ def main():
         rows[-1]["wall"] = time.perf_counter() - t0
     ref = np.load("/tmp/eqcable-sharded-1.npy")
     cores = os.cpu_count()
-    print(f"{args.cells} cells x 4 compartments, HH, IonotropicSynapses, {T_MAX} ms; {cores} cores")
+    print(
+        f"{args.cells} cells x 4 compartments, HH, IonotropicSynapses (delay {args.delay} ms), "
+        f"{T_MAX} ms; exchange every {args.exchange_every} step(s); {cores} cores"
+    )
     print(
         f"{'devices':>7} {'fwd ms':>8} {'grad ms':>8} {'fwd/1':>6} {'cfwd s':>7} "
         f"{'arg MB':>7} {'out MB':>7} {'temp MB':>8} {'grad temp MB':>12} "

@@ -114,6 +114,15 @@ def traces() -> float:
             delayed, t_max=T_MAX, exchange_every=every, checkpoint_length=segment
         )
         worst = max(worst, largest(out, ref))
+    # clamps of every kind, on cells of different devices
+    se = ec.SEClamp(dur1=5.0, amp1=-65.0, dur2=10.0, amp2=-20.0, rs=0.01)
+    clamped = net.cell(4).comp(0).clamp(se)
+    clamped = clamped.cell(2).comp(0).clamp(ec.IdealClamp(dur1=8.0, amp1=-70.0))
+    trace = ec.DataClamp("HH_m", jnp.linspace(0.05, 0.3, 801), dt=DT)
+    clamped = clamped.cell(6).comp(1).clamp(trace)
+    clamped = clamped.cell([2, 4]).comp(0).record("i_clamp").cell(6).comp(1).record("HH_m")
+    out = ec.integrate_sharded(clamped, t_max=T_MAX)
+    worst = max(worst, largest(out, ec.integrate(clamped, t_max=T_MAX)))
     # another partition, and a run with checkpointed segments
     parts = [[6, 5], [4], [3, 0], [1, 2]]
     out = ec.integrate_sharded(net, t_max=T_MAX, partition=parts, checkpoint_length=37)
@@ -184,8 +193,6 @@ def errors() -> float:
         exchange_every=11,
     )
     refused("positive int", exchange_every=0)
-    clamped = net.cell(2).comp(0).clamp(ec.IdealClamp(dur1=10.0, amp1=-65.0))
-    refused("clamps", network=clamped)
     # a gap junction within one device works; across devices it is refused
     gap = net.connect(net.cell(2).comp(0), net.cell(4).comp(1), ec.GapJunction(g=1e-3))
     parts = [[2, 4], [0, 1], [3], [5, 6]][:ndev]

@@ -83,9 +83,9 @@ def integrate_sharded(
     **Returns:** the recordings, as `integrate`.
 
     **Raises:** as `integrate`, and `ValueError` for more devices than cells, a bad
-    `partition`, a delay shorter than `exchange_every`, clamps (not supported here yet),
-    a gap junction between cells on different devices, or a solver this path does not
-    take (`PartitionedSolve`, fused `PallasSolve` steps).
+    `partition`, a delay shorter than `exchange_every`, a gap junction between cells on
+    different devices, or a solver this path does not take (`PartitionedSolve`, fused
+    `PallasSolve` steps).
     """
     devices = list(jax.devices() if devices is None else devices)
     if solver is None:
@@ -100,11 +100,10 @@ def integrate_sharded(
     nsteps, scheme, params, segment = checked_run(
         network, params, t_max, dt, solver, stepper, checkpoint_length, "integrate_sharded"
     )
-    if network.clamps:
-        raise ValueError("integrate_sharded() does not take clamps yet; use integrate().")
     ncells = len(_cell_nbranches(network))
     index_arrays = [network.structure, [(g.pre, g.post) for g in network.connections]]
     index_arrays += [[s.indices for s in network.stimuli], [r.indices for r in network.recordings]]
+    index_arrays += [c.indices for c in network.clamps]
     if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(index_arrays)):
         raise ValueError(
             "integrate_sharded() plans the devices' work from the network's index arrays, "
@@ -135,6 +134,7 @@ def integrate_sharded(
             for g, steps in zip(network.connections, delays, strict=True)
         ],
         [np.asarray(s.indices) for s in network.stimuli],
+        [np.asarray(c.indices) for c in network.clamps],
         [(np.asarray(r.indices), synapse_group(r.name, synapses)) for r in network.recordings],
     )
     mesh = Mesh(np.array(devices), axis_names=(AXIS,))

@@ -6,7 +6,8 @@ cells form one forest, padded to the largest device's size with *filler* compart
 (isolated, no mechanisms, never recorded) and padding nodes; the last compartment of
 every device is a filler, the *sink*. Connections live on the device of their
 postsynaptic compartment, padded with connections from and to the sink; recordings and
-stimuli are split the same way and padded with rows that are dropped.
+stimuli and clamps are split the same way and padded with rows that are dropped (or act
+on the sink alone).
 """
 
 from collections.abc import Sequence
@@ -88,7 +89,8 @@ class ShardPlan(eqx.Module):
       `filler`: whether it is a filler. `structure`: the arrays of the local forest,
       padded (`local_structure` makes them a `CellStructure`).
     - Per stimulus: `stimulus_rows` (its rows each device takes), `stimulus_used`,
-      `stimulus_comps` (their local compartments; the sink for padding).
+      `stimulus_comps` (their local compartments; the sink for padding); per clamp
+      likewise `clamp_rows`, `clamp_comps`.
     - Per recording: `recording_index`, the local compartment or connection of each row.
     - Per synapse group: `conn` (the network connection each local one copies),
       `conn_used`, `pre` (local presynaptic compartment where the presynaptic cell is on
@@ -104,6 +106,8 @@ class ShardPlan(eqx.Module):
     stimulus_rows: tuple[Int[Array, "ndev _k"], ...]
     stimulus_used: tuple[Bool[Array, "ndev _k"], ...]
     stimulus_comps: tuple[Int[Array, "ndev _k"], ...]
+    clamp_rows: tuple[Int[Array, "ndev _k"], ...]
+    clamp_comps: tuple[Int[Array, "ndev _k"], ...]
     recording_index: tuple[Int[Array, "ndev _k"], ...]
     conn: tuple[Int[Array, "ndev _nconn"], ...]
     conn_used: tuple[Bool[Array, "ndev _nconn"], ...]
@@ -195,6 +199,7 @@ def plan_shards(
     partition: tuple[np.ndarray, ...],
     groups: Sequence[Group],
     stimuli: Sequence[np.ndarray],
+    clamps: Sequence[np.ndarray],
     recordings: Sequence[tuple[np.ndarray, int | None]],
 ) -> tuple[ShardPlan, np.ndarray]:
     """The `ShardPlan` of a network spread over devices as `partition` says, and the
@@ -203,8 +208,9 @@ def plan_shards(
 
     The network is given by its branches (compartments per branch, parent branch,
     attachment point) and the number of branches of each cell; `groups` are its synapse
-    groups; `stimuli` the compartments of each stimulus; `recordings` the indices of
-    each recording with the synapse group it reads (``None``: compartments).
+    groups; `stimuli` and `clamps` the compartments of each stimulus and clamp;
+    `recordings` the indices of each recording with the synapse group it reads
+    (``None``: compartments).
 
     **Raises:** `ValueError` for a reciprocal connection (a gap junction) between cells
     on different devices.
@@ -286,13 +292,15 @@ def plan_shards(
         delay.append(_pad(rows[3], width, 0))
         conn_local.append((home, where))
 
-    stim_rows, stim_used, stim_comps = [], [], []
-    for idx in stimuli:
+    def split(idx):  # rows of each device, whether used, their local compartments
         mine = [np.flatnonzero(owner[idx] == d) for d in range(ndev)]
         width = max(1, max(len(m) for m in mine))
-        stim_rows.append(_pad(mine, width, 0))
-        stim_used.append(_pad([np.ones(len(m), bool) for m in mine], width, False))
-        stim_comps.append(_pad([local[idx[m]] for m in mine], width, sink))
+        used = [np.ones(len(m), bool) for m in mine]
+        at = [local[idx[m]] for m in mine]
+        return _pad(mine, width, 0), _pad(used, width, False), _pad(at, width, sink)
+
+    stim = [split(idx) for idx in stimuli]
+    clamp = [split(idx) for idx in clamps]
 
     # Recording k takes rows offset_k .. offset_k + width_k of every device's output.
     index, placed, offset = [], [], 0
@@ -316,9 +324,11 @@ def plan_shards(
         comps=_pad(comps, size, 0),
         filler=_pad([np.zeros(len(c), bool) for c in comps], size, True),
         structure=structure,
-        stimulus_rows=tuple(stim_rows),
-        stimulus_used=tuple(stim_used),
-        stimulus_comps=tuple(stim_comps),
+        stimulus_rows=tuple(x[0] for x in stim),
+        stimulus_used=tuple(x[1] for x in stim),
+        stimulus_comps=tuple(x[2] for x in stim),
+        clamp_rows=tuple(x[0] for x in clamp),
+        clamp_comps=tuple(x[2] for x in clamp),
         recording_index=tuple(index),
         conn=tuple(conn),
         conn_used=tuple(used),

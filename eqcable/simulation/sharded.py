@@ -107,7 +107,16 @@ def local_model(model: AbstractModel, plan: ShardPlan) -> Shard:
         explicit_states=comps(dict(model.explicit_states)),
         ions=comps(dict(model.ions)),
         stimuli=stimuli,
-        clamps=(),
+        clamps=tuple(
+            Clamp(
+                indices=plan.clamp_comps[k],
+                device=jax.tree.map(
+                    lambda x: _rows(x, c.indices.shape[0], plan.clamp_rows[k]),  # noqa: B023
+                    c.device,
+                ),
+            )
+            for k, c in enumerate(model.clamps)
+        ),
         recordings=tuple(
             Recording(r.name, plan.recording_index[k]) for k, r in enumerate(model.recordings)
         ),

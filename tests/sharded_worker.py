@@ -123,6 +123,12 @@ def traces() -> float:
     clamped = clamped.cell([2, 4]).comp(0).record("i_clamp").cell(6).comp(1).record("HH_m")
     out = ec.integrate_sharded(clamped, t_max=T_MAX)
     worst = max(worst, largest(out, ec.integrate(clamped, t_max=T_MAX)))
+    # the tree solve as a Pallas kernel (its interpreter here), on a shorter run
+    short = ec.Network(cells()[:4]).fully_connect([0, 1], [2, 3], ec.IonotropicSynapse(gS=0.02))
+    short = short.cell(0).comp(0).stimulate(ec.step_current(1.0, 3.0, 0.5, DT, 5.0))
+    short = short.cell("all").comp(0).record()
+    out = ec.integrate_sharded(short, t_max=5.0, solver=ec.PallasSolve())
+    worst = max(worst, largest(out, ec.integrate(short, t_max=5.0)))
     # another partition, and a run with checkpointed segments
     parts = [[6, 5], [4], [3, 0], [1, 2]]
     out = ec.integrate_sharded(net, t_max=T_MAX, partition=parts, checkpoint_length=37)

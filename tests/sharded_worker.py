@@ -123,6 +123,17 @@ def traces() -> float:
     clamped = clamped.cell([2, 4]).comp(0).record("i_clamp").cell(6).comp(1).record("HH_m")
     out = ec.integrate_sharded(clamped, t_max=T_MAX)
     worst = max(worst, largest(out, ec.integrate(clamped, t_max=T_MAX)))
+    # cells without synapses (nothing to exchange)
+    alone = (
+        ec.Network(cells())
+        .cell([0, 5])
+        .comp(0)
+        .stimulate(ec.step_current(1.0, 5.0, 0.5, DT, T_MAX))
+    )
+    alone = alone.cell("all").comp(0).record()
+    worst = max(
+        worst, largest(ec.integrate_sharded(alone, t_max=T_MAX), ec.integrate(alone, t_max=T_MAX))
+    )
     # the tree solve as a Pallas kernel (its interpreter here), on a shorter run
     short = ec.Network(cells()[:4]).fully_connect([0, 1], [2, 3], ec.IonotropicSynapse(gS=0.02))
     short = short.cell(0).comp(0).stimulate(ec.step_current(1.0, 3.0, 0.5, DT, 5.0))

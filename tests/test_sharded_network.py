@@ -79,3 +79,12 @@ def test_refusals_in_process():
         ec.integrate_sharded("a network", t_max=6.0)
     with pytest.raises(ValueError, match="exactly once"):
         ec.integrate_sharded(net, t_max=6.0, partition=[[0, 1]])
+
+
+def test_a_single_cell_on_one_device():
+    branch = ec.Branch(ec.Compartment(radius=1.0), ncomp=3)
+    cell = ec.Cell([branch, branch], parents=[-1, 0]).insert(ec.HH())
+    cell = cell.comp(0).stimulate(ec.step_current(0.5, 3.0, 0.5, 0.025, 6.0)).comp([0, 5]).record()
+    np.testing.assert_allclose(
+        ec.integrate_sharded(cell, t_max=6.0), cell.integrate(t_max=6.0), rtol=0, atol=1e-10
+    )

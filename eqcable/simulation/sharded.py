@@ -152,6 +152,8 @@ def simulate_sharded(
         exchange = Exchange(
             axis, mine.export, mine.source, mine.delay, mine.buffer_length, interval
         )
+        if not model.connections:  # cells without synapses: nothing to exchange
+            exchange = None
         return simulate(shard, scheme, nsteps, segment, None, exchange)
 
     stacked = jax.shard_map(

@@ -49,11 +49,9 @@ def cells():
     ]
 
 
-def network():
-    """Graded synapses (with and without delay), event-driven ones with delays, spike-train
-    inputs, stimuli on two cells, and recordings of every kind."""
-    net = ec.Network(cells())
-    net = net.fully_connect([0, 1, 2], [3, 4, 5, 6], ec.IonotropicSynapse(gS=0.02))
+def delayed_connections(net):
+    """Delayed connections only (the shortest 0.25 ms = 10 steps): graded, event-driven,
+    and from a spike-train input; cell 0 stimulated."""
     net = net.connect(
         net.cell(3).comp(0), net.cell([0, 6]).comp(1), ec.IonotropicSynapse(gS=0.01), delay=0.25
     )
@@ -63,7 +61,15 @@ def network():
     )
     train = ec.SpikeTrain(jnp.asarray([1.0, 3.0, 7.5]))
     net = net.connect(train, net.cell([2, 5]).comp(0), ec.Exp2Syn(weight=0.1), delay=1.0)
-    net = net.cell(0).comp(0).stimulate(ec.step_current(1.0, 5.0, 0.5, DT, T_MAX))
+    return net.cell(0).comp(0).stimulate(ec.step_current(1.0, 5.0, 0.5, DT, T_MAX))
+
+
+def network():
+    """Graded synapses (with and without delay), event-driven ones with delays, spike-train
+    inputs, stimuli on two cells, and recordings of every kind."""
+    net = ec.Network(cells())
+    net = net.fully_connect([0, 1, 2], [3, 4, 5, 6], ec.IonotropicSynapse(gS=0.02))
+    net = delayed_connections(net)
     net = net.cell(5).comp(0).stimulate(ec.step_current(2.0, 5.0, 0.6, DT, T_MAX))
     net = net.cell("all").comp(0).record("v", "i_membrane")
     net = net.cell([1, 3]).comp(1).record("HH_m", "i_HH")
@@ -73,20 +79,8 @@ def network():
 
 
 def delayed_network():
-    """Only delayed connections (the shortest 0.25 ms = 10 steps), graded and
-    event-driven, and a spike-train input: devices may exchange every 10 steps."""
-    net = ec.Network(cells())
-    net = net.connect(
-        net.cell(3).comp(0), net.cell([0, 6]).comp(1), ec.IonotropicSynapse(gS=0.01), delay=0.25
-    )
-    ring = np.roll(np.eye(7, dtype=bool), 1, axis=1) | np.eye(7, k=3, dtype=bool)
-    net = net.connect_matrix(
-        ring, ec.Exp2Syn(weight=0.05), delay=[0.5 + 0.025 * k for k in range(11)]
-    )
-    train = ec.SpikeTrain(jnp.asarray([1.0, 3.0, 7.5]))
-    net = net.connect(train, net.cell([2, 5]).comp(0), ec.Exp2Syn(weight=0.1), delay=1.0)
-    net = net.cell(0).comp(0).stimulate(ec.step_current(1.0, 5.0, 0.5, DT, T_MAX))
-    net = net.cell("all").comp(0).record("v")
+    """`delayed_connections` alone: devices may exchange every 10 steps."""
+    net = delayed_connections(ec.Network(cells())).cell("all").comp(0).record("v")
     return net.synapse("Exp2Syn", [0, 3, 12]).record("Exp2Syn_B", "i_Exp2Syn")
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -79,6 +80,10 @@ def test_refusals_in_process():
         ec.integrate_sharded("a network", t_max=6.0)
     with pytest.raises(ValueError, match="exactly once"):
         ec.integrate_sharded(net, t_max=6.0, partition=[[0, 1]])
+    with pytest.raises(ValueError, match="at least one device"):
+        ec.integrate_sharded(net, t_max=6.0, devices=[])
+    with pytest.raises(ValueError, match="index arrays"):  # the whole network traced
+        eqx.filter_jit(lambda n: ec.integrate_sharded(n, t_max=6.0))(net)
 
 
 def test_a_single_cell_on_one_device():

@@ -61,10 +61,10 @@ def integrate_sharded(
     """`integrate` with the network's cells spread over several devices.
 
     Each device simulates its own cells (its own tree solve and mechanisms); every time
-    step the devices exchange the voltages of the presynaptic compartments (one
-    all-gather), so synapses of every kind, with delays, act as on one device, and the
-    result equals `integrate`'s (to rounding). Gradients flow through it
-    (`eqx.filter_grad` of a loss of its output).
+    step (or every `exchange_every` steps) the devices exchange the voltages of the
+    presynaptic compartments (one all-gather), so synapses of every kind, with delays,
+    act as on one device, and the result equals `integrate`'s (to rounding). Gradients
+    flow through it (`eqx.filter_grad` of a loss of its output).
 
     **Arguments:** as `integrate`, and
 
@@ -88,6 +88,10 @@ def integrate_sharded(
     `PallasSolve` steps).
     """
     devices = list(jax.devices() if devices is None else devices)
+    if not devices:
+        raise ValueError("integrate_sharded() needs at least one device.")
+    if isinstance(network, AbstractModel):
+        _check_concrete(network)
     if solver is None:
         solver = SequentialSolve() if devices[0].platform == "cpu" else LevelParallelSolve()
     if isinstance(solver, PartitionedSolve) or (
@@ -101,15 +105,6 @@ def integrate_sharded(
         network, params, t_max, dt, solver, stepper, checkpoint_length, "integrate_sharded"
     )
     ncells = len(_cell_nbranches(network))
-    index_arrays = [network.structure, [(g.pre, g.post) for g in network.connections]]
-    index_arrays += [[s.indices for s in network.stimuli], [r.indices for r in network.recordings]]
-    index_arrays += [c.indices for c in network.clamps]
-    if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(index_arrays)):
-        raise ValueError(
-            "integrate_sharded() plans the devices' work from the network's index arrays, "
-            "which are traced here: jit (or vmap) over `params` or over the network's float "
-            "leaves (`eqx.partition(network, eqx.is_inexact_array)`), not its integers."
-        )
     if partition is None:
         partition = partition_cells(network, len(devices))
     else:
@@ -144,6 +139,19 @@ def integrate_sharded(
         network, params = _global(mesh, (network, params), PartitionSpec())
         plan = _global(mesh, plan, PartitionSpec(AXIS))
     return _run(network, params, scheme, nsteps, segment, plan, rows, mesh, exchange_every)
+
+
+def _check_concrete(network: AbstractModel) -> None:
+    """Refuse traced index arrays: the plan is computed from them before tracing."""
+    index_arrays = [network.structure, [(g.pre, g.post) for g in network.connections]]
+    index_arrays += [[s.indices for s in network.stimuli], [r.indices for r in network.recordings]]
+    index_arrays += [c.indices for c in network.clamps]
+    if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(index_arrays)):
+        raise ValueError(
+            "integrate_sharded() plans the devices' work from the network's index arrays, "
+            "which are traced here: jit (or vmap) over `params` or over the network's float "
+            "leaves (`eqx.partition(network, eqx.is_inexact_array)`), not its integers."
+        )
 
 
 def _global(mesh: Mesh, tree, spec: PartitionSpec):

@@ -1,10 +1,14 @@
 """eqcable vs Jaxley on one GPU, side by side, float64 (and one float32 row): the cases of
 the GPU issue's table (one CA1 cell, 1,024 CA1 cells under `vmap`, in float64 and
-float32, a 1,000-cell network, a 1,000-compartment cable).
+float32, a 1,000-cell network, a 1,000-compartment cable), then the largest network one
+GPU holds: ``ring`` networks of 10,000 to 300,000 cells (4-compartment HH cells, each
+driving the next 10 by `IonotropicSynapse`s), forward and gradient, until one fails.
 
 Each case runs in its own process with a time limit and prints one JSON line, appended to
 ``$OUT/results.jsonl`` (``/tmp`` without ``$OUT``), so a hang or an out-of-memory loses one
-row only. ``CASE_S`` sets the limit per case (s), ``BUDGET_S`` the whole run's.
+row only. ``CASE_S`` sets the limit per case (s; ``RING_S`` for the ``ring`` networks,
+default 300: building 100,000 cells takes ~40 s), ``BUDGET_S`` the whole run's. A ring
+that fails (out of memory, or its limit) ends the search for the largest network.
 
 A GPU machine has its own JAX (with CUDA); install eqcable from this checkout and Jaxley
 from wheels carried along (``pip download jaxley --no-deps -d wheels`` here, then
@@ -102,6 +106,18 @@ def case(kind, size, who, prec="f64"):
             nstim = max(1, size // 10)
             m = m.cell(range(nstim)).comp(0).stimulate(ec.step_current(1.0, 5.0, 0.5, DT, t_max))
             m = m.cell("all").comp(0).record("v")
+        elif kind == "ring":  # cell i drives cells i+1..i+10: no dense matrix at any size
+            t_max = 20.0
+            comp = ec.Compartment(radius=1.0, length=10.0, axial_resistivity=5000.0, v=-65.0)
+            cell = ec.Cell([ec.Branch(comp, ncomp=4)], parents=[-1]).insert(ec.HH())
+            m = ec.Network([cell] * size)
+            cells = np.arange(size)
+            for k in range(1, 11):
+                post = m.cell((cells + k) % size).comp(0)
+                m = m.connect(m.cell(cells).comp(0), post, ec.IonotropicSynapse(gS=0.01))
+            nstim = max(1, size // 10)
+            m = m.cell(range(nstim)).comp(0).stimulate(ec.step_current(1.0, 5.0, 0.5, DT, t_max))
+            m = m.cell(range(0, size, max(1, size // 100))).comp(0).record("v")
         m = m.make_trainable("HH_gNa")
         p = m.params()
         sim = lambda p: m.integrate(p, t_max=t_max, dt=DT, solver=solver)  # noqa: E731
@@ -206,6 +222,7 @@ def driver(small):
         plan += [("ca1", 0, w) for w in who]
         plan += [("batch", 4, w) for w in who]
         plan += [("net", 10, w) for w in who if w != "eqfused"]
+        largest = [("ring", 20, "eqlevel"), ("ring", 40, "eqlevel")]
         limit = 300
     else:
         # The sequential solve launches GPU work per node: it runs last, on the small case.
@@ -216,22 +233,28 @@ def driver(small):
         plan += [("batch", 1024, w, "f32") for w in who]
         plan += [("cable", 1000, w) for w in who]
         plan += [("ca1", 0, "eqseq")]
+        largest = [("ring", n, "eqlevel") for n in (10_000, 30_000, 100_000, 300_000)]
         limit = int(os.environ.get("CASE_S", "75"))
     t0 = time.time()
     budget = float(os.environ.get("BUDGET_S", "1e9"))
-    for item in plan:
+    failed_ring = False
+    for item in plan + largest:
         if time.time() - t0 > budget:
             print("budget spent; skipping", item, flush=True)
             continue
+        if item[0] == "ring" and failed_ring:  # a smaller ring failed: the GPU holds no larger
+            continue
         args = [sys.executable, __file__, "case", *map(str, item)]
+        timeout = int(os.environ.get("RING_S", "300")) if item[0] == "ring" else limit
         try:
-            r = subprocess.run(args, capture_output=True, text=True, timeout=limit)
+            r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
             line = (r.stdout.strip().splitlines() or [""])[-1]
             if r.returncode != 0 or not line.startswith("{"):
                 err = (r.stderr.strip().splitlines() or ["?"])[-3:]
                 line = json.dumps(dict(case=item, error=" | ".join(err)[:600]))
         except subprocess.TimeoutExpired:
-            line = json.dumps(dict(case=item, error=f"timeout {limit}s"))
+            line = json.dumps(dict(case=item, error=f"timeout {timeout}s"))
+        failed_ring |= item[0] == "ring" and '"error"' in line
         print(line, flush=True)
         with open(os.path.join(out, "results.jsonl"), "a") as f:
             f.write(line + "\n")

@@ -74,11 +74,12 @@ def child(cells: int, repeats: int, grad: bool, delay: float, every: int) -> dic
         out["grad_temp_bytes"] = int(memory.temp_size_in_bytes)
     if ndev > 1:
         parts = ec.partition_cells(net, ndev)
-        presynaptic = np.unique(np.asarray(net.connections[0].pre))
         owner = np.zeros(cells, int)
         for d, p in enumerate(parts):
             owner[p] = d
-        per_device = np.bincount(owner[presynaptic // 4], minlength=ndev)
+        pre, post = (np.asarray(x) // 4 for x in (net.connections[0].pre, net.connections[0].post))
+        exported = np.unique(pre[owner[pre] != owner[post]])  # presynaptic to another device
+        per_device = np.bincount(owner[exported], minlength=ndev)
         width = int(per_device.max())  # exported voltages per device, padded
         out["sent_per_step"] = 8 * width  # in one all-gather every `every` steps
         out["received_per_step"] = 8 * width * ndev

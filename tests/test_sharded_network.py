@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import eqcable as ec
-from eqcable.simulation.partition import balanced_partition
+from eqcable.simulation.partition import Group, balanced_partition, plan_shards
 
 WORKER = Path(__file__).with_name("sharded_worker.py")
 
@@ -46,6 +46,47 @@ def test_balanced_partition():
         balanced_partition([1] * 6, 7)
     with pytest.raises(ValueError, match="positive int"):
         balanced_partition([1] * 6, 0)
+
+
+def test_plan_exports_only_what_other_devices_read():
+    # Four one-compartment cells, two per device; connections 0 -> 1 (within device 0),
+    # 2 -> 0 (device 1 to device 0) and 3 -> 2 (within device 1).
+    group = Group(
+        pre=np.array([0, 2, 3]),
+        post=np.array([1, 0, 2]),
+        steps=np.zeros(3, np.int64),
+        reciprocal=False,
+        name="Syn",
+    )
+    plan, rows = plan_shards(
+        [1] * 4,
+        [-1] * 4,
+        [1.0] * 4,
+        [1] * 4,
+        (np.array([0, 1]), np.array([2, 3])),
+        [group],
+        [],
+        [],
+        [
+            (np.array([0, 3]), None),
+            (np.array([2, 1, 0]), 0),
+        ],
+    )
+    export = np.asarray(plan.export)
+    assert export.shape == (2, 1)  # device 1 exports compartment 2; device 0 nothing
+    node = np.asarray(plan.structure["comp_to_node"])
+    assert export[1, 0] == node[1, 0]  # compartment 2 is device 1's local compartment 0
+    source, used = np.asarray(plan.source[0]), np.asarray(plan.conn_used[0])
+    conn = np.asarray(plan.conn[0])
+    assert conn[0][used[0]].tolist() == [0, 1] and conn[1][used[1]].tolist() == [2]
+    # device 0: connection 0 reads its own voltage (after the 2 x 1 exports), connection
+    # 1 device 1's export; device 1: connection 2 its own voltage of compartment 3
+    assert source[0, 0] == 2 + node[0, 0] and source[0, 1] == 1
+    assert source[1, 0] == 2 + node[1, 1]
+    # output rows (device d starts at d * width): compartments 0 (device 0) and 3 (device
+    # 1), then connections 2 (device 1, after its one row of recording 0), 1 and 0
+    width = sum(x.shape[1] for x in plan.recording_index)
+    assert rows.tolist() == [0, width, width + 1, 1, 2]
 
 
 def _small_network():

@@ -2,8 +2,8 @@
 Arbor exchange spikes once per minimum delay.
 
 With an exchange interval of ``m`` steps the time loop runs in blocks of ``m`` steps. Within
-a block each device records the voltage of its exported compartments at the start of
-every step; after the block one `all_gather` brings every device's ``m`` voltages, and
+a block each device records its voltages at the start of every step; after the block one
+`all_gather` brings every device's ``m`` exported voltages, and
 each connection's presynaptic signals of those ``m`` steps (voltages, or spikes detected
 in order) go into its delay buffer. A step of the next block reads its signal ``delay``
 steps back, which is then always in the buffer if every delay is at least ``m`` steps
@@ -66,16 +66,16 @@ def blocked_step(
         def one(carry, xs):
             state, history = carry
             i_ext_k, k, j = xs
-            history = history.at[j].set(state.v[exchange.export])
+            history = history.at[j].set(state.v)
             sigs = tuple(_read(w, b, k) for w, b in zip(syn.sources, state.buffers, strict=True))
             state, rec = advance(state, sigs, i_ext_k, k)
             return (state, history), rec
 
-        history = jnp.zeros((interval, exchange.export.shape[0]), state.v.dtype)
+        history = jnp.zeros((interval, state.v.shape[0]), state.v.dtype)
         (state, history), recs = jax.lax.scan(
             one, (state, history), (i_ext, ks, jnp.arange(interval))
         )
-        every = jax.lax.all_gather(history, exchange.axis, axis=1, tiled=True)
+        every = exchange.voltages(history)  # one all-gather for the block
 
         def publish(carry, xs):
             v_pre, k = xs

@@ -95,9 +95,11 @@ class ShardPlan(eqx.Module):
     - Per synapse group: `conn` (the network connection each local one copies),
       `conn_used`, `pre` (local presynaptic compartment where the presynaptic cell is on
       this device, ``-1 - k`` for input ``k``, else the sink), `post`, `source` (where
-      its presynaptic voltage is in the exchanged vector), `delay` (steps), and the
+      its presynaptic voltage is in the vector of every device's exports followed by
+      this device's own node voltages, `Exchange.voltages`), `delay` (steps), and the
       static `buffer_length` (longest delay + 1).
-    - `export`: the local nodes whose voltage every device receives each step.
+    - `export`: the local nodes whose voltage every device receives each step: those
+      presynaptic to a compartment on another device.
     """
 
     comps: Int[Array, "ndev ncomp"]
@@ -247,19 +249,22 @@ def plan_shards(
     ndev = len(partition)
     structure = _padded_structure(schedules, [sink] * ndev)
 
-    # Every presynaptic compartment's voltage is exported by its device, once.
+    # A device exports the voltage of each of its compartments that is presynaptic to a
+    # compartment on another device, once; connections within a device read the
+    # device's own voltages, which follow the exports in the vector they read.
     pre_all = np.concatenate([g.pre for g in groups] + [np.zeros(0, np.int64)])
-    exported = np.unique(pre_all[pre_all >= 0])
+    post_all = np.concatenate([g.post for g in groups] + [np.zeros(0, np.int64)])
+    remote = (pre_all >= 0) & (owner[np.maximum(pre_all, 0)] != owner[post_all])
+    exported = np.unique(pre_all[remote])
     exports = [exported[owner[exported] == d] for d in range(ndev)]
     nexport = max(1, max(len(e) for e in exports))
     slot = np.zeros(comp_start[-1], np.int64)
     for d, e in enumerate(exports):
         slot[e] = d * nexport + np.arange(len(e))
-    export = _pad(
-        [schedules[d].comp_to_node[local[e]] for d, e in enumerate(exports)],
-        nexport,
-        0,
-    )
+    node_of = np.zeros(comp_start[-1], np.int64)  # every compartment's node on its device
+    for d, c in enumerate(comps):
+        node_of[c] = schedules[d].comp_to_node[local[c]]
+    export = _pad([node_of[e] for e in exports], nexport, 0)
 
     conn, used, pre, post, source, delay, conn_local = [], [], [], [], [], [], []
     for g in groups:
@@ -282,7 +287,8 @@ def plan_shards(
                 )
             rows[0].append(np.where(p < 0, p, np.where(remote, sink, local[np.maximum(p, 0)])))
             rows[1].append(local[g.post[m]])
-            rows[2].append(np.where(p >= 0, slot[np.maximum(p, 0)], 0))
+            own = ndev * nexport + node_of[np.maximum(p, 0)]  # after every device's exports
+            rows[2].append(np.where(p < 0, 0, np.where(remote, slot[np.maximum(p, 0)], own)))
             rows[3].append(g.steps[m])
         conn.append(_pad(mine, width, 0))
         used.append(_pad([np.ones(len(m), bool) for m in mine], width, False))

@@ -119,9 +119,10 @@ class Exchange(NamedTuple):
     """Where the presynaptic voltages come from when a network's cells are spread over
     devices (`eqcable.simulation.sharded`); used inside `shard_map`.
 
-    Every step, each device publishes the voltage of its `export` nodes, and every device
-    receives all devices' exports (`all_gather` over the mesh axis `axis`): connection
-    ``j`` of group ``g`` reads entry ``pre[g][j]`` of that vector. A connection's delay
+    Every step, each device publishes the voltage of its `export` nodes (those presynaptic
+    to another device's compartments), and every device receives all devices' exports
+    (`all_gather` over the mesh axis `axis`): connection ``j`` of group ``g`` reads entry
+    ``pre[g][j]`` of that vector followed by the device's own node voltages. A connection's delay
     (`delay`, in steps) is data here, not the group's static delays, so that every
     device runs the same program; `buffer_length` is the network's longest delay + 1 per
     group. With `interval` > 1 the devices exchange once every `interval` steps
@@ -135,9 +136,11 @@ class Exchange(NamedTuple):
     buffer_length: tuple[int, ...]
     interval: int = 1
 
-    def voltages(self, v: Float[Array, " nnodes"]) -> Float[Array, " nall"]:
-        """Every device's exported voltages (mV), in device order."""
-        return jax.lax.all_gather(v[self.export], self.axis, tiled=True)
+    def voltages(self, v: Float[Array, "*steps nnodes"]) -> Float[Array, "*steps nall"]:
+        """Every device's exported voltages (mV), in device order, then this device's own
+        (`v`; with leading axes, per step)."""
+        exported = jax.lax.all_gather(v[..., self.export], self.axis, axis=v.ndim - 1, tiled=True)
+        return jnp.concatenate([exported, v], axis=-1)
 
     def sources(self, wirings: tuple) -> tuple:
         """`wirings` reading their presynaptic voltage from `voltages`, with the delays

@@ -62,9 +62,9 @@ def integrate_sharded(
 
     Each device simulates its own cells (its own tree solve and mechanisms); every time
     step (or every `exchange_every` steps) the devices exchange the voltages of the
-    presynaptic compartments (one all-gather), so synapses of every kind, with delays,
-    act as on one device, and the result equals `integrate`'s (to rounding). Gradients
-    flow through it (`eqx.filter_grad` of a loss of its output).
+    compartments presynaptic to another device's (one all-gather), so synapses of every
+    kind, with delays, act as on one device, and the result equals `integrate`'s (to
+    rounding). Gradients flow through it (`eqx.filter_grad` of a loss of its output).
 
     **Arguments:** as `integrate`, and
 

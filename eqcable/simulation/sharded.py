@@ -3,8 +3,9 @@
 Each device simulates its own cells (`Shard`, built from the network and the device's
 part of a `ShardPlan` inside the mapped function), with the ordinary time loop
 (`simulate`): its own tree solve, mechanisms and synapse states. Cells interact only
-through synapses; every step, each device publishes the voltages of its presynaptic
-compartments and receives everyone's (one `all_gather` per step, `Exchange`), so
+through synapses; every step, each device publishes the voltages of its compartments
+presynaptic to another device's and receives everyone's (one `all_gather` per step,
+`Exchange`), so
 graded and event-driven synapses with any delays behave exactly as on one device.
 Gradients flow through the collectives (reverse mode: their transposes). With only
 delayed connections the devices may exchange once every few steps instead

@@ -43,22 +43,17 @@ def check_interval(interval: int, delays, names, dt: float) -> None:
             )
 
 
-def _read(wiring, buffer, k):
-    """Each connection's signal from ``delay`` steps before step `k`."""
-    rows = (k - wiring.delay) % wiring.buffer_length
-    return jnp.take_along_axis(buffer, rows[None, :], axis=0)[0]
-
-
-def blocked_step(
-    advance: Callable, syn: SynapseSetup, exchange: Exchange, interval: int
-) -> Callable:
-    """A step of `interval` time steps for `lax.scan`, exchanging once at its end.
+def blocked_step(advance: Callable, syn: SynapseSetup, exchange: Exchange) -> Callable:
+    """A step of ``exchange.interval`` time steps for `lax.scan`, exchanging once at its
+    end.
 
     `advance(state, sigs, i_ext_k, k)` takes one step given the presynaptic signals
     `sigs` and returns the new `State` (with the same flags and buffers) and its
     recordings. The block's inputs are the injected currents and step indices of its
     steps, stacked.
     """
+
+    interval = exchange.interval
 
     def block(state: State, xs):
         i_ext, ks = xs
@@ -67,7 +62,7 @@ def blocked_step(
             state, history = carry
             i_ext_k, k, j = xs
             history = history.at[j].set(state.v)
-            sigs = tuple(_read(w, b, k) for w, b in zip(syn.sources, state.buffers, strict=True))
+            sigs = tuple(w.read(b, k) for w, b in zip(syn.sources, state.buffers, strict=True))
             state, rec = advance(state, sigs, i_ext_k, k)
             return (state, history), rec
 
@@ -82,7 +77,7 @@ def blocked_step(
             spiking, buffers = [], []
             for w, above, buffer in zip(syn.sources, *carry, strict=True):
                 sig, above = w.signal(v_pre, above, syn.pulses[k], syn.counts[k])
-                buffer = jax.lax.dynamic_update_index_in_dim(buffer, sig, k % w.buffer_length, 0)
+                buffer = w.write(buffer, sig, k)
                 spiking.append(above)
                 buffers.append(buffer)
             return (tuple(spiking), tuple(buffers)), None

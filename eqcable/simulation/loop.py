@@ -277,7 +277,7 @@ def simulate(
     if interval == 1:
         _, traces = scan_segmented(step, run.state0, xs, segment)
     else:  # devices exchange presynaptic voltages once per block of `interval` steps
-        block = blocked_step(advance, syn, exchange, interval)
+        block = blocked_step(advance, syn, exchange)
         segment = None if segment is None else -(-segment // interval)
         _, traces = scan_segmented(block, run.state0, in_blocks(xs, interval), segment)
         traces = traces.reshape(-1, traces.shape[-1])[:nsteps]

@@ -67,14 +67,22 @@ class Wiring(eqx.Module):
             sig = jnp.where(self.is_input, ext[self.input_index], sig)
         return jax.lax.stop_gradient(sig) if self.synapse.event_driven else sig, above
 
+    def write(self, buffer, sig, k):
+        """The ring buffer with the signal `sig` of step `k` written into it."""
+        return jax.lax.dynamic_update_index_in_dim(buffer, sig, k % self.buffer_length, 0)
+
+    def read(self, buffer, k):
+        """Each connection's signal of ``delay`` steps before step `k`, from the buffer."""
+        rows = (k - self.delay) % self.buffer_length
+        return jnp.take_along_axis(buffer, rows[None, :], axis=0)[0]
+
     def delayed(self, buffer, sig, k):
         """Write `sig` at step `k` into the ring buffer and read each connection's
         signal from ``delay`` steps ago."""
         if self.buffer_length == 1:
             return buffer, sig
-        buffer = jax.lax.dynamic_update_index_in_dim(buffer, sig, k % self.buffer_length, 0)
-        rows = (k - self.delay) % self.buffer_length
-        return buffer, jnp.take_along_axis(buffer, rows[None, :], axis=0)[0]
+        buffer = self.write(buffer, sig, k)
+        return buffer, self.read(buffer, k)
 
     def before_start(self, sig0, rest_inputs):
         """The signal before the simulation: graded synapses see the initial presynaptic

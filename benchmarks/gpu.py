@@ -221,7 +221,7 @@ def driver(small):
         plan = [("cable", 100, w) for w in who]
         plan += [("ca1", 0, w) for w in who]
         plan += [("batch", 4, w) for w in who]
-        plan += [("net", 10, w) for w in who if w != "eqfused"]
+        plan += [("net", 10, w) for w in who]
         largest = [("ring", 20, "eqlevel"), ("ring", 40, "eqlevel")]
         limit = 300
     else:
@@ -229,7 +229,7 @@ def driver(small):
         who = ("eqfused", "eqpallas", "eqlevel", "jaxley")
         plan = [("batch", 1024, w) for w in who]
         plan += [("ca1", 0, w) for w in who]
-        plan += [("net", 1000, w) for w in who if w != "eqfused"]
+        plan += [("net", 1000, w) for w in who]
         plan += [("batch", 1024, w, "f32") for w in who]
         plan += [("cable", 1000, w) for w in who]
         plan += [("ca1", 0, "eqseq")]

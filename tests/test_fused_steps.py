@@ -1,7 +1,8 @@
 """Whole time steps fused into one Pallas kernel (`PallasSolve(steps_per_launch=k)`), run
 here through Pallas' interpreter: traces equal the ordinary time loop within 1e-10 mV
 (float64) for several channels on parts of a reconstruction, both steppers, launches that
-do not divide the run, batches; derivatives equal; what cannot be fused is refused.
+do not divide the run, batches; networks with every synapse kind, delays, spike-train
+inputs and gap junctions; derivatives equal; what cannot be fused is refused.
 That the kernel lowers for a GPU is checked in `test_gpu_lowering.py`."""
 
 from typing import ClassVar
@@ -92,6 +93,72 @@ def test_fused_steps_derivatives_and_batches():
     np.testing.assert_allclose(batched[2], run(0.16, ec.SequentialSolve()), atol=1e-10, rtol=0)
 
 
+def _network():
+    # Cells of two shapes; event-driven (Exp2Syn) and graded (IonotropicSynapse,
+    # TanhRateSynapse) connections, without and with delays, several onto one compartment;
+    # spike trains into both kinds; a gap junction; recorded voltages and synapse states.
+    small = ec.Cell([ec.Branch(ec.Compartment(radius=1.0, length=20.0), ncomp=3)] * 3, [-1, 0, 0])
+    large = ec.Cell(
+        [ec.Branch(ec.Compartment(radius=2.0, length=30.0), ncomp=4)] * 4, [-1, 0, 0, 1]
+    )
+    net = ec.Network([small, large, small, large, small]).insert(ec.HH())
+    net = net.cell(0).comp(0).stimulate(ec.step_current(0.5, 3.0, 1.0, DT, T_MAX))
+    exp2, ion = ec.Exp2Syn(weight=0.05), ec.IonotropicSynapse(gS=0.01)
+    for pre, post, syn, delay in [
+        (0, 1, exp2, 0.0),
+        (0, 2, exp2, 0.5),
+        (1, 2, exp2, 0.25),
+        (0, 3, ion, 0.0),
+        (2, 3, ion, 0.25),
+        (1, 3, ion, 0.0),
+        (3, 4, ec.TanhRateSynapse(gS=0.01, x_offset=-40.0), 0.5),
+    ]:
+        net = net.connect(net.cell(pre).comp(4), net.cell(post).comp(0), syn, delay=delay)
+    net = net.connect(ec.SpikeTrain([0.5, 1.0, 2.0]), net.cell(4).comp(1), exp2, delay=0.25)
+    net = net.connect(ec.SpikeTrain([1.5]), net.cell(4).comp(0), ion)
+    net = net.connect(net.cell(1).comp(7), net.cell(3).comp(5), ec.GapJunction(g=1e-3))
+    for i in range(5):
+        net = net.cell(i).comp(0).record("v")
+    net = net.synapse("Exp2Syn").record("Exp2Syn_A", "Exp2Syn_B")
+    return net.synapse("IonotropicSynapse").record("IonotropicSynapse_s")
+
+
+@pytest.mark.parametrize("stepper", [ec.BackwardEuler(), ec.CrankNicolson()])
+def test_fused_networks_equal_the_time_loop(stepper):
+    net = _network()
+    want = net.integrate(t_max=T_MAX, solver=ec.SequentialSolve(), stepper=stepper)
+    got = net.integrate(t_max=T_MAX, solver=ec.PallasSolve(steps_per_launch=9), stepper=stepper)
+    assert float(jnp.max(want[:5])) > 0.0  # spikes, which the synapses pass on
+    assert float(jnp.min(want[5:12])) < float(jnp.max(want[5:12]))  # Exp2Syn states move
+    np.testing.assert_allclose(got, want, atol=1e-10, rtol=0)
+    np.testing.assert_array_less(0.0, jnp.max(jnp.abs(want[1:5] - want[1:5, :1])))
+
+
+def test_fused_networks_derivatives_and_batches():
+    net = _network().make_trainable("IonotropicSynapse_gS").make_trainable("Exp2Syn_tau2")
+    params = net.params()
+    fused = ec.PallasSolve(steps_per_launch=16)
+
+    def loss(p, solver):
+        return jnp.mean(net.integrate(p, t_max=T_MAX, solver=solver)[:5] ** 2)
+
+    want = jax.grad(loss)(params, ec.SequentialSolve())
+    got = jax.grad(loss)(params, fused)
+    for g, w in zip(jax.tree.leaves(got), jax.tree.leaves(want), strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-14)
+
+    def run(gs, solver):
+        p = [dict(x) for x in params]
+        p[0]["IonotropicSynapse_gS"] = jnp.full_like(params[0]["IonotropicSynapse_gS"], gs)
+        return net.integrate(p, t_max=T_MAX, solver=solver)
+
+    values = jnp.array([0.0, 0.01, 0.05])
+    batched = jax.jit(jax.vmap(lambda g: run(g, fused)))(values)
+    for k in (0, 2):
+        want = run(values[k], ec.SequentialSolve())
+        np.testing.assert_allclose(batched[k], want, atol=1e-10, rtol=0)
+
+
 def test_what_cannot_be_fused_is_refused():
     fused = ec.PallasSolve(steps_per_launch=4)
     cell = ec.Cell([ec.Branch(ec.Compartment(), ncomp=3)] * 2, parents=[-1, 0]).insert(ec.HH())
@@ -102,17 +169,16 @@ def test_what_cannot_be_fused_is_refused():
         atol=1e-10,
         rtol=0,
     )
+    net = ec.Network([cell, cell])
+    net = net.connect(net.cell(0).comp(0), net.cell(1).comp(0), ec.Exp2Syn())
     cases = {
         "1 clamp": cell.comp(1).clamp(ec.SEClamp(dur1=1.0, amp1=-40.0)),
         "recordings of i_membrane": cell.comp(1).record("i_membrane"),
         "concentrations integrated by mechanisms \\(cai\\)": cell.insert(ec.Ca_HVA()).insert(
             ec.CaDynamics_E2()
         ),
+        "recordings of i_Exp2Syn": net.synapse("Exp2Syn").record("i_Exp2Syn"),
     }
-    net = ec.Network([cell, cell])
-    cases["synapses or gap junctions"] = net.connect(
-        net.cell(0).comp(0), net.cell(1).comp(0), ec.GapJunction()
-    )
     for message, model in cases.items():
         with pytest.raises(ValueError, match=message):
             model.integrate(t_max=1.0, solver=fused)

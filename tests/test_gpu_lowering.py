@@ -66,6 +66,24 @@ SCRIPT = textwrap.dedent(
         (jax.vmap(run), batch, "eqcable_fused_steps"),
         (jax.grad(lambda p: run(p).sum()), params, "eqcable_tree_solve_eliminated"),
     )
+    # A network: event-driven and graded synapses with delays, spike trains, a gap junction.
+    hh = ec.Cell([branch] * 5, parents=[-1, 0, 0, 1, 1]).insert(ec.HH())
+    net = ec.Network([hh, hh, hh]).cell(0).comp(0).stimulate(
+        ec.step_current(0.5, 1.0, 0.2, 0.025, 2.0)
+    )
+    net = net.connect(net.cell(0).comp(3), net.cell(1).comp(0), ec.Exp2Syn(), delay=0.5)
+    net = net.connect(net.cell(1).comp(3), net.cell(2).comp(0), ec.IonotropicSynapse())
+    net = net.connect(ec.SpikeTrain([0.5]), net.cell(2).comp(1), ec.Exp2Syn(), delay=0.25)
+    net = net.connect(net.cell(0).comp(7), net.cell(2).comp(2), ec.GapJunction())
+    net = net.cell([0, 1, 2]).comp(0).record("v").synapse("Exp2Syn").record("Exp2Syn_B")
+    net = net.make_trainable("IonotropicSynapse_gS")
+    run_net = lambda p: net.integrate(p, t_max=2.0, solver=fused)
+    p_net = net.params()
+    b_net = jax.tree.map(lambda x: jax.numpy.stack([x, x]), p_net)
+    cases += (
+        (run_net, p_net, "eqcable_fused_steps"),
+        (jax.vmap(run_net), b_net, "eqcable_fused_steps"),
+    )
     for f, args, kernel in cases:
         exported = export.export(jax.jit(f), platforms=["cuda"], disabled_checks=[triton])(args)
         assert kernel in exported.mlir_module(), kernel

@@ -36,6 +36,21 @@ def delay_steps(delays: tuple[float, ...], dt: float, synapse_name: str) -> np.n
     return steps.astype(np.int64)
 
 
+def presynaptic_signal(synapse: AbstractSynapse, v_pre, above_before, external, is_input):
+    """A step's presynaptic signal (before delays) and the new above-threshold flags, of
+    connections whose presynaptic voltage is `v_pre` (mV): see `Wiring.signal`.
+    `external`: each connection's spike-train value (spike count or pulse voltage), taken
+    where `is_input` is set; ``None`` if the network has no spike-train inputs."""
+    if synapse.event_driven:
+        above = v_pre > synapse.threshold
+        sig = (above & ~above_before).astype(v_pre.dtype)
+    else:
+        above, sig = above_before, v_pre
+    if external is not None:
+        sig = jnp.where(is_input, external, sig)
+    return jax.lax.stop_gradient(sig) if synapse.event_driven else sig, above
+
+
 class Wiring(eqx.Module):
     """Where one synapse group's connections read and write, in node indices."""
 
@@ -54,18 +69,11 @@ class Wiring(eqx.Module):
         Graded synapses: the presynaptic voltage (mV). Event-driven ones: 1 at the first
         step the presynaptic voltage is above threshold, else 0 (inputs: spike counts).
         """
-        v_pre = v[self.pre_node]
-        if self.synapse.event_driven:
-            above = v_pre > self.synapse.threshold
-            sig = (above & ~above_before).astype(v.dtype)
-            ext = counts_k
-        else:
-            above = above_before
-            sig = v_pre
-            ext = pulse_k
-        if self.has_inputs:
-            sig = jnp.where(self.is_input, ext[self.input_index], sig)
-        return jax.lax.stop_gradient(sig) if self.synapse.event_driven else sig, above
+        ext = counts_k if self.synapse.event_driven else pulse_k
+        external = ext[self.input_index] if self.has_inputs else None
+        return presynaptic_signal(
+            self.synapse, v[self.pre_node], above_before, external, self.is_input
+        )
 
     def write(self, buffer, sig, k):
         """The ring buffer with the signal `sig` of step `k` written into it."""

@@ -9,6 +9,7 @@ import equinox as eqx
 from jaxtyping import Array, Float
 
 from ..simulation.fused import check_fused, simulate_fused
+from ..simulation.fused_rounds import fused_rounds
 from ..simulation.loop import check_run, segment_length, simulate
 from ..simulation.mappings import warn_if_near_mapping_limit
 from ..simulation.model import AbstractModel
@@ -79,9 +80,11 @@ def integrate(
     nsteps, scheme, params, segment = checked_run(
         module, params, t_max, dt, solver, stepper, checkpoint_length, "integrate"
     )
+    rounds = None
     if _fuses_steps(scheme.solver):
         check_fused(module)
-    return _run(module, params, scheme, nsteps, segment, channel_subsets(module))
+        rounds = fused_rounds(module)
+    return _run(module, params, scheme, nsteps, segment, channel_subsets(module), rounds)
 
 
 def checked_run(module, params, t_max, dt, solver, stepper, checkpoint_length, caller: str):
@@ -103,13 +106,13 @@ def checked_run(module, params, t_max, dt, solver, stepper, checkpoint_length, c
     return nsteps, scheme, params, segment_length(checkpoint_length, nsteps, nnodes)
 
 
-def _run_impl(module, params, scheme, nsteps: int, segment: int | None, subsets):
+def _run_impl(module, params, scheme, nsteps: int, segment: int | None, subsets, rounds=None):
     warn_if_near_mapping_limit()  # Python here runs once per trace, i.e. per compilation
     if params is not None:
         params = parameters.error_if_not_finite(params)
     module = parameters.apply_params(module, params)
     if _fuses_steps(scheme.solver):
-        return simulate_fused(module, scheme, nsteps, segment, subsets)
+        return simulate_fused(module, scheme, nsteps, segment, subsets, rounds)
     return simulate(module, scheme, nsteps, segment, subsets)
 
 

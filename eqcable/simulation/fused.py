@@ -32,7 +32,6 @@ import jax.numpy as jnp
 
 from ..solvers.pallas import PallasSolve, on_backend
 from .fused_kernel import (
-    BLOCK,
     Carry,
     ChannelArgs,
     Fixed,
@@ -44,6 +43,7 @@ from .fused_kernel import (
     SynapsePlan,
     launch_kernel,
 )
+from .fused_rounds import BLOCK, FusedRounds, Rounds, sequential_rounds
 from .ions import ion_values
 from .loop import prepare, simulate
 from .model import AbstractModel
@@ -109,11 +109,30 @@ def _mechanism(module, n: int, size: int, names: tuple[str, ...]):
     return MechanismPlan((treedef, static), tuple(kinds), names), tuple(leaves)
 
 
-def _synapse_group(setup, w, states, above, buffer, dtype, nlaunch: int, k: int):
+def _on_lanes(rounds: Rounds, pool: int, nodes: bool) -> Rounds:
+    """`rounds` as int32 arrays, their padding lanes (``-1``) on the pool of nodes (lane
+    ``k`` of a block on node ``pool + k``) and, unless the second items are `nodes`
+    too, reading entry 0."""
+    lane = pool + jnp.arange(rounds.first.shape[0]) % BLOCK
+    pad = rounds.first < 0
+    first = jnp.where(pad, lane, rounds.first)
+    second = jnp.where(pad, lane if nodes else 0, rounds.second)
+    i32 = lambda x: jnp.asarray(x, jnp.int32)  # noqa: E731
+    return Rounds(i32(first), i32(second), i32(rounds.start), i32(rounds.count))
+
+
+def _synapse_group(setup, w, states, above, buffer, dtype, nlaunch, k, rounds, pool: int):
     """One synapse group's `SynapsePlan`, `SynapseArgs`, `SynapseCarry`, and its
-    spike-train inputs per launch ``(nlaunch, k * ninputs)``."""
+    spike-train inputs per launch ``(nlaunch, k * ninputs)``; `rounds` its
+    `FusedRounds.synapses` entry (``None``: traced index arrays)."""
     syn, nconn = w.synapse, w.pre_node.shape[0]
     size = _whole_blocks(nconn)
+    if rounds is None:  # a connection per round
+        nodes, values = w.post_node, jnp.arange(nconn)
+        if syn.reciprocal:
+            nodes = jnp.concatenate([nodes, w.pre_node])
+            values = jnp.concatenate([values, size + values])
+        rounds = sequential_rounds(nodes, values)
 
     def conn(x, value=0):
         return _padded(jnp.asarray(x), size, value)
@@ -133,6 +152,7 @@ def _synapse_group(setup, w, states, above, buffer, dtype, nlaunch: int, k: int)
         is_input=conn(w.is_input.astype(dtype)),
         mask=conn(jnp.ones(nconn, dtype)),
         leaves=leaves,
+        rounds=_on_lanes(rounds, pool, False),
     )
     # The ring buffer flat, row by row (a row per step of delay, a column per connection).
     ring = None if buffer is None else _padded(buffer.T.astype(dtype), size).T.reshape(-1)
@@ -161,8 +181,9 @@ def _records(model: AbstractModel, system, synapses: tuple[SynapsePlan, ...]):
     return tuple(records), jnp.concatenate(rec_index).astype(jnp.int32)
 
 
-def _forward(model: AbstractModel, scheme, nsteps: int):
-    """The recordings of `model` (as `simulate`), whole steps run by the fused kernel."""
+def _forward(model: AbstractModel, scheme, nsteps: int, rounds: FusedRounds | None):
+    """The recordings of `model` (as `simulate`), whole steps run by the fused kernel in
+    `rounds` (``None``: traced index arrays, see `eqcable.simulation.fused_rounds`)."""
     solver = scheme.solver
     run = prepare(model, scheme, nsteps)
     system, membrane = run.system, run.membrane
@@ -176,12 +197,18 @@ def _forward(model: AbstractModel, scheme, nsteps: int):
     # Blocks of compartments are whole: the padding compartments sit on padding nodes of
     # their own (distinct, so that no two lanes of a block write one node), masked out.
     ncomp_p = _whole_blocks(ncomp)
-    nnodes_p = _whole_blocks(n + ncomp_p - ncomp)
+    # The last block of nodes is a pool: the padding lanes of the rounds work there.
+    pool = _whole_blocks(n + ncomp_p - ncomp)
+    nnodes_p = pool + BLOCK
     node = lambda x, value: _padded(x.astype(dtype), nnodes_p, value)  # noqa: E731
     comp = lambda x: _padded(jnp.asarray(x), ncomp_p)  # noqa: E731
     parent = system.tree.parent
-    order = system.tree.order.astype(jnp.int32)
-    above = jnp.where(parent < 0, jnp.arange(n), parent)[order].astype(jnp.int32)
+    if rounds is None:  # traced index arrays: a node per round, in the sequential order
+        order = system.tree.order
+        above = jnp.where(parent < 0, jnp.arange(n), parent)[order]
+        up, down = sequential_rounds(order[::-1], above[::-1]), sequential_rounds(order, above)
+    else:
+        up, down = rounds.up, rounds.down
     membrane_node = jnp.concatenate([system.membrane_node, n + jnp.arange(ncomp_p - ncomp)])
     stim_nodes, i_ext = run.stim_nodes.astype(jnp.int32), run.i_ext_steps
     if stim_nodes.shape[0] == 0:  # one zero current, so that no buffer is empty
@@ -197,7 +224,11 @@ def _forward(model: AbstractModel, scheme, nsteps: int):
     nlaunch = -(-nsteps // k)
     syn = run.synapses
     groups = zip(syn.wirings, syn.states, syn.above, syn.buffers, strict=True)
-    per_group = [_synapse_group(syn, *g, dtype, nlaunch, k) for g in groups]
+    group_rounds = (None,) * len(syn.wirings) if rounds is None else rounds.synapses
+    per_group = [
+        _synapse_group(syn, *g, dtype, nlaunch, k, r, pool)
+        for g, r in zip(groups, group_rounds, strict=True)
+    ]
     synapse_plans, synapse_args, synapse_carry, external = (
         (tuple(x) for x in zip(*per_group, strict=True)) if per_group else ((), (), (), ())
     )
@@ -212,8 +243,8 @@ def _forward(model: AbstractModel, scheme, nsteps: int):
         scheme.dt,
     )
     fixed = Fixed(
-        order=order,
-        above=above,
+        up=_on_lanes(up, pool, True),
+        down=_on_lanes(down, pool, True),
         membrane_node=membrane_node.astype(jnp.int32),
         stim_nodes=stim_nodes,
         rec_index=rec_index,
@@ -246,13 +277,13 @@ def _forward(model: AbstractModel, scheme, nsteps: int):
 
 
 @eqx.filter_custom_jvp
-def _fused(model, *, scheme, nsteps, segment, subsets):
+def _fused(model, *, scheme, nsteps, segment, subsets, rounds):
     del segment, subsets  # the fused forward run keeps no intermediates
-    return _forward(model, scheme, nsteps)
+    return _forward(model, scheme, nsteps, rounds)
 
 
 @_fused.def_jvp
-def _fused_jvp(primals, tangents, *, scheme, nsteps, segment, subsets):
+def _fused_jvp(primals, tangents, *, scheme, nsteps, segment, subsets, rounds):
     # Differentiate the ordinary time loop, with the tree solve as a kernel.
     (model,), (t_model,) = primals, tangents
     solver = PallasSolve(interpret=scheme.solver.interpret)
@@ -271,7 +302,12 @@ def _fused_jvp(primals, tangents, *, scheme, nsteps, segment, subsets):
     return jax.jvp(run, (diff,), (t_diff,))
 
 
-def simulate_fused(model: AbstractModel, scheme, nsteps: int, segment, subsets):
+def simulate_fused(
+    model: AbstractModel, scheme, nsteps: int, segment, subsets, rounds: FusedRounds | None = None
+):
     """`simulate`, with `scheme.solver` a `PallasSolve` with `steps_per_launch`: the
-    forward run by the fused kernel, derivatives through `simulate` (see above)."""
-    return _fused(model, scheme=scheme, nsteps=nsteps, segment=segment, subsets=subsets)
+    forward run by the fused kernel, derivatives through `simulate` (see above).
+    `rounds`: from `fused_rounds` before tracing (``None``: a node per round)."""
+    return _fused(
+        model, scheme=scheme, nsteps=nsteps, segment=segment, subsets=subsets, rounds=rounds
+    )

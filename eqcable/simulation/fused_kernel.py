@@ -34,9 +34,7 @@ from jax.experimental.pallas import triton as plt
 from jaxtyping import Array
 
 from ..synapses.wiring import presynaptic_signal
-
-#: Lanes of a vector block (compartments or connections; a power of two, for Triton).
-BLOCK = 32
+from .fused_rounds import BLOCK, Rounds
 
 
 class MechanismPlan(NamedTuple):
@@ -81,13 +79,14 @@ class SynapseArgs(NamedTuple):
     is_input: Array  # (nconn_p,) 1 for spike-train inputs
     mask: Array  # (nconn_p,) 1 for connections, 0 for padding
     leaves: tuple[Array, ...]  # (nconn_p,) or (1,)
+    rounds: Rounds  # (node, entry of the linearised currents) to add, in rounds
 
 
 class Fixed(NamedTuple):
     """What every launch reads and never changes."""
 
-    order: Array  # (n,) int32 nodes, parents first
-    above: Array  # (n,) int32 their parents (a root itself)
+    up: Rounds  # (child, parent) pairs of the sweep up, in rounds
+    down: Rounds  # (node, parent) pairs of the sweep down (a root: its own parent)
     membrane_node: Array  # (ncomp_p,) int32 node of each compartment (padding: own nodes)
     stim_nodes: Array  # (nstim,) int32
     rec_index: Array  # (nrec,) int32 entry of each recorded row in its source
@@ -124,7 +123,8 @@ class Carry(NamedTuple):
 
 class Work(NamedTuple):
     """Scratch buffers: the system's rows and solution; per synapse group its signal and
-    linearised current, (sig, i, g) and, for reciprocal couplings, (i, g) at the other end."""
+    linearised current and slope, ``(sig, i, g)`` (for reciprocal couplings ``i`` and ``g``
+    hold the other side's after the connections' own)."""
 
     d: Array
     rhs: Array
@@ -152,6 +152,25 @@ def _loop(n: int, body) -> None:
     jax.lax.fori_loop(0, n, run, 0)
 
 
+def _rounds(rounds: Rounds, body, sync) -> None:
+    """``body(first, second)`` on every block of every round, rounds in order, with a
+    barrier after each."""
+
+    def one_round(r, carry):
+        start = rounds.start[r]
+
+        def block(b, carry):
+            at = pl.ds((start + b) * BLOCK, BLOCK)
+            body(rounds.first[at], rounds.second[at])
+            return carry
+
+        jax.lax.fori_loop(0, rounds.count[r], block, 0)
+        sync()
+        return carry
+
+    jax.lax.fori_loop(0, rounds.start.shape[0], one_round, 0)
+
+
 def _module(plan: MechanismPlan, leaves, at):
     """The channel or synapse of `plan` on the block `at`."""
     values = [r[at] if kind == "each" else r[0] for r, kind in zip(leaves, plan.kinds, strict=True)]
@@ -161,7 +180,7 @@ def _module(plan: MechanismPlan, leaves, at):
 def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, traces, work: Work):
     f, v = fixed, carry.v
     state_of = dict(zip(plan.channel_states, carry.channels, strict=True))
-    n, ncomp = f.order.shape[0], f.membrane_node.shape[0]
+    ncomp = f.membrane_node.shape[0]
     c, dt = plan.factor, plan.dt
 
     def channel(k, at):
@@ -210,11 +229,17 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
         _blocks(ncomp, membrane_rows)
         sync()
         _loop(f.stim_nodes.shape[0], lambda s: _add(work.rhs, f.stim_nodes[s], launch.i_ext[t, s]))
+        sync()
         for g in range(len(plan.synapses)):
-            _add_synaptic(plan.synapses[g], fixed.synapses[g], work, g)
+            _, i_syn, g_syn = work.synapses[g]
 
-        def up(j):  # axial currents, then eliminate node i into its parent p
-            i, p = f.order[n - 1 - j], f.above[n - 1 - j]
+            def add(node, entry, i_syn=i_syn, g_syn=g_syn):
+                work.d[node] = work.d[node] + g_syn[entry]
+                work.rhs[node] = work.rhs[node] - i_syn[entry]
+
+            _rounds(fixed.synapses[g].rounds, add, sync)
+
+        def up(i, p):  # axial currents, then eliminate node i into its parent p
             root = p == i
             g = jnp.where(root, 0.0, f.g_axial[i])
             edge = g * (v[i] - v[p])
@@ -224,16 +249,14 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
             work.d[p] = work.d[p] + factor * g
             work.rhs[p] = work.rhs[p] + edge - factor * r
 
-        def down(k):  # x_i = rhs_i/d_i - (u_i/d_i) x_p, and v_i += c x_i
-            i, p = f.order[k], f.above[k]
+        def down(i, p):  # x_i = rhs_i/d_i - (u_i/d_i) x_p, and v_i += c x_i
             di = work.d[i]
             xi = work.rhs[i] / di - jnp.where(p == i, 0.0, -f.g_axial[i] / di * work.x[p])
             work.x[i] = xi
             v[i] = v[i] + c * xi
 
-        _loop(n, up)
-        _loop(n, down)
-        sync()
+        _rounds(f.up, up, sync)
+        _rounds(f.down, down, sync)
         for g in range(len(plan.synapses)):
             _advance_synapses(plan, fixed, carry, g)
         _blocks(ncomp, advance)
@@ -296,23 +319,10 @@ def _synapse_currents(plan: Plan, fixed: Fixed, launch: Launch, carry: Carry, wo
         out[0][at], out[1][at], out[2][at] = sig, jnp.where(on, i, 0.0), jnp.where(on, gs, 0.0)
         if syn.reciprocal:  # the same coupling seen from the presynaptic side
             i, gs = syn.linearise(st, v_post, v_pre)
-            out[3][at], out[4][at] = jnp.where(on, i, 0.0), jnp.where(on, gs, 0.0)
+            back = pl.ds(npad + j, BLOCK)
+            out[1][back], out[2][back] = jnp.where(on, i, 0.0), jnp.where(on, gs, 0.0)
 
     _blocks(npad, block)
-
-
-def _add_synaptic(sp: SynapsePlan, args: SynapseArgs, work: Work, g: int) -> None:
-    """Group `g`'s currents into the rows of their nodes, one connection at a time."""
-    out = work.synapses[g]
-
-    def one(j):
-        _add(work.d, args.post[j], out[2][j])
-        _add(work.rhs, args.post[j], -out[1][j])
-        if len(out) > 3:
-            _add(work.d, args.pre[j], out[4][j])
-            _add(work.rhs, args.pre[j], -out[3][j])
-
-    _loop(sp.nconn, one)
 
 
 def _advance_synapses(plan: Plan, fixed: Fixed, carry: Carry, g: int) -> None:
@@ -339,16 +349,12 @@ def launch_kernel(plan: Plan, interpret: bool, fixed: Fixed, launch: Launch, car
     like = lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype)  # noqa: E731
     v = carry.v
     node = jax.ShapeDtypeStruct(v.shape, v.dtype)
-    per_conn = [jax.ShapeDtypeStruct(s.pre.shape, v.dtype) for s in fixed.synapses]
-    work = Work(
-        node,
-        node,
-        node,
-        tuple(
-            (c,) * (5 if sp.mechanism.static[1].reciprocal else 3)
-            for c, sp in zip(per_conn, plan.synapses, strict=True)
-        ),
-    )
+    synapses = []
+    for args, sp in zip(fixed.synapses, plan.synapses, strict=True):
+        sides = 2 if sp.mechanism.static[1].reciprocal else 1
+        current = jax.ShapeDtypeStruct((sides * args.pre.shape[0],), v.dtype)
+        synapses.append((jax.ShapeDtypeStruct(args.pre.shape, v.dtype), current, current))
+    work = Work(node, node, node, tuple(synapses))
     nrec = fixed.rec_index.shape[0]
     nin = len(jax.tree.leaves((fixed, launch)))
     ncarry = len(jax.tree.leaves(carry))

@@ -1,0 +1,154 @@
+"""Rounds of the fused kernel: which updates its lanes may do at once.
+
+The fused kernel (`eqcable.simulation.fused_kernel`) works on blocks of `BLOCK` lanes. An
+update that adds into a node (``d[p] += …``) races when two lanes of a block add into the
+same node, so the work that scatters into nodes is cut into *rounds* whose items touch
+distinct nodes; rounds run one after the other, with a barrier between them:
+
+- the sweep up the tree: the nodes of one depth, deepest first, each eliminated into its
+  parent; siblings share a parent, so a depth is cut by sibling rank (a cell whose branch
+  points have two children has about twice as many rounds as depths);
+- the sweep down: all nodes of one depth at once (each reads its parent, written in the
+  round before), the roots first;
+- the synaptic currents: one round per connection onto a node already taken (a node with
+  ten synapses of a kind takes ten rounds of that kind).
+
+A sequential sweep has as many steps as nodes; these have about as many as the tree is
+deep (a network of 1,000 four-compartment cells: some 10 rounds of blocks of the
+network's nodes, instead of 4,000 steps), which is what a GPU needs.
+
+The rounds come from the model's integer arrays, with NumPy, before tracing
+(`fused_rounds`), like `eqcable.simulation.subsets`. A model whose index arrays are
+traced (passed through `jit` as an argument) gets one item per round
+(`sequential_rounds`): the same answers, a step per node as before.
+"""
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Int
+
+from .model import AbstractModel
+
+#: Lanes of a vector block of the fused kernel (a power of two, for Triton).
+BLOCK = 32
+
+
+class Rounds(NamedTuple):
+    """Items (pairs of indices) in rounds: round ``r`` is blocks ``start[r]`` to
+    ``start[r] + count[r] − 1`` of `first` and `second`; padding lanes hold ``-1``
+    (`padded` maps them to lanes of their own)."""
+
+    first: Int[Array, " nitems"]
+    second: Int[Array, " nitems"]
+    start: Int[Array, " nrounds"]
+    count: Int[Array, " nrounds"]
+
+
+def _in_rounds(first: np.ndarray, second: np.ndarray, round_of: np.ndarray) -> Rounds:
+    """Items ``(first[k], second[k])`` in rounds ``round_of[k]`` (0, 1, …), each round padded
+    to whole blocks."""
+    nrounds = int(round_of.max(initial=-1)) + 1
+    sizes = np.bincount(round_of, minlength=nrounds)
+    blocks = -(-sizes // BLOCK)
+    start = np.concatenate([[0], np.cumsum(blocks)[:-1]]).astype(np.int64)
+    order = np.argsort(round_of, kind="stable")
+    rank = np.arange(order.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    at = start[round_of[order]] * BLOCK + rank
+    a = np.full(int(blocks.sum()) * BLOCK, -1, np.int64)
+    b = a.copy()
+    a[at], b[at] = first[order], second[order]
+    return Rounds(a, b, start, blocks.astype(np.int64))
+
+
+def _rank_among_equal(keys: np.ndarray) -> np.ndarray:
+    """For every entry, how many earlier entries have the same key."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    first = np.searchsorted(sorted_keys, sorted_keys, side="left")
+    rank = np.empty_like(keys)
+    rank[order] = np.arange(keys.size) - first
+    return rank
+
+
+def tree_rounds(parent: np.ndarray) -> tuple[Rounds, Rounds]:
+    """The up and down sweeps of the tree of `parent` (``-1`` at roots and padding nodes;
+    parents numbered before their children are not required). Up: (child, parent) pairs,
+    deepest first, siblings in different rounds. Down: (node, parent) pairs, a root as
+    ``(r, r)``, shallowest first."""
+    n = parent.shape[0]
+    depth = np.full(n, -1, np.int64)
+    depth[parent < 0] = 0
+    for _ in range(n):  # parents before children is not assumed
+        todo = (depth < 0) & (depth[np.maximum(parent, 0)] >= 0)
+        if not todo.any():
+            break
+        depth[todo] = depth[parent[todo]] + 1
+    nodes = np.arange(n)
+    child = nodes[parent >= 0]
+    rank = _rank_among_equal(parent[child])
+    deepest = int(depth.max(initial=0))
+    rounds_per_depth = np.zeros(deepest + 1, np.int64)
+    np.maximum.at(rounds_per_depth, depth[child], rank + 1)
+    # Up: depth `deepest` first; within a depth, rank 0, 1, …
+    before = np.concatenate([[0], np.cumsum(rounds_per_depth[::-1])])[::-1][1:]
+    up = _in_rounds(child, parent[child], before[depth[child]] + rank)
+    above = np.where(parent < 0, nodes, parent)
+    down = _in_rounds(nodes, above, depth)
+    return up, down
+
+
+def contribution_rounds(nodes: np.ndarray, values: np.ndarray) -> Rounds:
+    """Items ``(nodes[k], values[k])``: value ``values[k]`` added into node ``nodes[k]``,
+    no node twice in a round."""
+    return _in_rounds(nodes, values, _rank_among_equal(nodes))
+
+
+def sequential_rounds(first: Array, second: Array) -> Rounds:
+    """One item per round, in the order given (traced index arrays)."""
+    m = first.shape[0]
+    lane0 = jnp.arange(m * BLOCK) % BLOCK == 0
+    spread = lambda x: jnp.where(lane0, jnp.repeat(x, BLOCK), -1)  # noqa: E731
+    return Rounds(spread(first), spread(second), jnp.arange(m), jnp.ones(m, jnp.int32))
+
+
+class FusedRounds:
+    """The rounds of a model (`fused_rounds`): the tree's sweeps, and per synapse group
+    the contributions of its connections (post nodes, then, for reciprocal couplings,
+    pre nodes). Hashable, so that the kernel is compiled for them."""
+
+    def __init__(self, up: Rounds, down: Rounds, synapses: tuple[Rounds, ...]):
+        self.up, self.down, self.synapses = up, down, synapses
+        arrays = jax.tree.leaves((up, down, synapses))
+        self._key = tuple((a.shape, a.tobytes()) for a in arrays)
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __eq__(self, other):
+        return isinstance(other, FusedRounds) and self._key == other._key
+
+
+def fused_rounds(model: AbstractModel) -> FusedRounds | None:
+    """The `FusedRounds` of `model`, or ``None`` if its index arrays are traced."""
+    try:
+        parent = np.asarray(model.structure.tree.parent)
+        comp_to_node = np.asarray(model.structure.comp_to_node)
+        groups = [
+            (np.asarray(g.pre), np.asarray(g.post)) for g in getattr(model, "connections", ())
+        ]
+    except jax.errors.TracerArrayConversionError:
+        return None
+    up, down = tree_rounds(parent)
+    synapses = []
+    for group, (pre, post) in zip(model.connections if groups else (), groups, strict=True):
+        # A group's linearised currents: connection j's at j, and for a reciprocal
+        # coupling its other side's at (the connections padded to whole blocks) + j.
+        nodes, values = comp_to_node[post], np.arange(post.size)
+        if group.synapse.reciprocal:
+            nodes = np.concatenate([nodes, comp_to_node[np.maximum(pre, 0)]])
+            values = np.concatenate([values, -(-post.size // BLOCK) * BLOCK + values])
+        synapses.append(contribution_rounds(nodes, values))
+    return FusedRounds(up, down, tuple(synapses))

@@ -120,7 +120,11 @@ def _network():
     for i in range(5):
         net = net.cell(i).comp(0).record("v")
     net = net.synapse("Exp2Syn").record("Exp2Syn_A", "Exp2Syn_B")
-    return net.synapse("IonotropicSynapse").record("IonotropicSynapse_s")
+    net = net.synapse("IonotropicSynapse").record("IonotropicSynapse_s")
+    # Two more stimuli, one onto the same compartment; a voltage recorded after the rest.
+    net = net.cell(0).comp(0).stimulate(ec.step_current(1.0, 1.0, 0.3, DT, T_MAX))
+    net = net.cell(2).comp(3).stimulate(ec.step_current(2.0, 1.0, 0.2, DT, T_MAX))
+    return net.cell(4).comp(2).record("v")
 
 
 @pytest.mark.parametrize("stepper", [ec.BackwardEuler(), ec.CrankNicolson()])
@@ -163,6 +167,13 @@ def test_what_cannot_be_fused_is_refused():
     fused = ec.PallasSolve(steps_per_launch=4)
     cell = ec.Cell([ec.Branch(ec.Compartment(), ncomp=3)] * 2, parents=[-1, 0]).insert(ec.HH())
     cell = cell.comp(0).record("v")
+    one = ec.Compartment().insert(ec.HH()).record("v")  # no tree edges: fine
+    np.testing.assert_allclose(
+        one.integrate(t_max=1.0, solver=fused),
+        one.integrate(t_max=1.0, solver=ec.SequentialSolve()),
+        atol=1e-10,
+        rtol=0,
+    )
     np.testing.assert_allclose(  # no stimulus: fine
         cell.integrate(t_max=1.0, solver=fused),
         cell.integrate(t_max=1.0, solver=ec.SequentialSolve()),

@@ -166,8 +166,10 @@ def _synapse_group(setup, w, states, above, buffer, dtype, nlaunch, k, rounds, p
 
 
 def _records(model: AbstractModel, system, synapses: tuple[SynapsePlan, ...]):
-    """The recordings' sources and counts (`Plan.records`), and the entry of each row."""
-    rec_index, records = [], []
+    """The recordings' sources with their numbers of columns (`Plan.records`), the entry
+    of each column in its source, and the column of each row of the result. A source's
+    columns (all its recordings' rows) are padded to whole blocks."""
+    where, rows = {}, []
     for r in model.recordings:
         source = ("v",) if r.name == "v" else ("channel", r.name)
         at = system.comp_to_node if r.name == "v" else system.comp_membrane
@@ -176,9 +178,17 @@ def _records(model: AbstractModel, system, synapses: tuple[SynapsePlan, ...]):
             if r.name.startswith(f"{syn.name}_"):
                 source = ("synapse", g, syn.state_names.index(r.name[len(syn.name) + 1 :]))
                 at = jnp.arange(sp.nconn)
-        rec_index.append(at[r.indices])
-        records.append((source, int(r.indices.shape[0])))
-    return tuple(records), jnp.concatenate(rec_index).astype(jnp.int32)
+        entries = where.setdefault(source, [])
+        rows.append((source, sum(e.shape[0] for e in entries), r.indices.shape[0]))
+        entries.append(at[r.indices])
+    records, index, first = [], [], {}
+    for source, entries in where.items():
+        first[source] = sum(n for _, n in records)
+        entries = jnp.concatenate(entries)
+        records.append((source, _whole_blocks(entries.shape[0])))
+        index.append(_padded(entries, records[-1][1], 0))
+    columns = jnp.concatenate([first[src] + at + jnp.arange(n) for src, at, n in rows])
+    return tuple(records), jnp.concatenate(index).astype(jnp.int32), columns
 
 
 def _forward(model: AbstractModel, scheme, nsteps: int, rounds: FusedRounds | None):
@@ -210,9 +220,13 @@ def _forward(model: AbstractModel, scheme, nsteps: int, rounds: FusedRounds | No
     else:
         up, down = rounds.up, rounds.down
     membrane_node = jnp.concatenate([system.membrane_node, n + jnp.arange(ncomp_p - ncomp)])
-    stim_nodes, i_ext = run.stim_nodes.astype(jnp.int32), run.i_ext_steps
+    stim_nodes, i_ext = run.stim_nodes, run.i_ext_steps
     if stim_nodes.shape[0] == 0:  # one zero current, so that no buffer is empty
         stim_nodes, i_ext = jnp.zeros((1,), jnp.int32), jnp.zeros((nsteps, 1), dtype)
+    if rounds is None:
+        stimuli = sequential_rounds(stim_nodes, jnp.arange(stim_nodes.shape[0]))
+    else:
+        stimuli = rounds.stimuli
     values = ion_values(membrane.ions, {}, membrane.celsius)
     channel_plans, channel_args = [], []
     for ch, mask in zip(membrane.channels, membrane.masks, strict=True):
@@ -232,7 +246,7 @@ def _forward(model: AbstractModel, scheme, nsteps: int, rounds: FusedRounds | No
     synapse_plans, synapse_args, synapse_carry, external = (
         (tuple(x) for x in zip(*per_group, strict=True)) if per_group else ((), (), (), ())
     )
-    records, rec_index = _records(model, system, synapse_plans)
+    records, rec_index, columns = _records(model, system, synapse_plans)
     plan = Plan(
         tuple(channel_plans),
         tuple(run.state0.channels),
@@ -246,7 +260,7 @@ def _forward(model: AbstractModel, scheme, nsteps: int, rounds: FusedRounds | No
         up=_on_lanes(up, pool, True),
         down=_on_lanes(down, pool, True),
         membrane_node=membrane_node.astype(jnp.int32),
-        stim_nodes=stim_nodes,
+        stimuli=_on_lanes(stimuli, pool, False),
         rec_index=rec_index,
         capacitance=node(system.capacitance, 1.0),
         g_axial=node(system.g_axial, 0.0),
@@ -256,7 +270,7 @@ def _forward(model: AbstractModel, scheme, nsteps: int, rounds: FusedRounds | No
         channels=tuple(channel_args),
         synapses=synapse_args,
     )
-    i_ext = jnp.pad(i_ext, ((0, nlaunch * k - nsteps), (0, 0))).reshape(nlaunch, k, -1)
+    i_ext = jnp.pad(i_ext, ((0, nlaunch * k - nsteps), (0, 0))).reshape(nlaunch, -1)
     starts = (k * jnp.arange(nlaunch, dtype=jnp.int32))[:, None]
 
     def launch(carry, xs):
@@ -272,7 +286,7 @@ def _forward(model: AbstractModel, scheme, nsteps: int, rounds: FusedRounds | No
         synapses=synapse_carry,
     )
     _, traces = jax.lax.scan(launch, carry0, (starts, i_ext, external))
-    traces = traces.reshape(nlaunch * k, -1)[:nsteps]
+    traces = traces.reshape(nlaunch * k, -1)[:nsteps, columns]
     return jnp.concatenate([run.first[None], traces]).T
 
 

@@ -8,17 +8,17 @@ Per step, in NEURON's fixed-step order (as `eqcable.simulation.step`):
    spike-train inputs, the delay ring buffer), the synapse's `step` and its linearised
    current (`AbstractSynapse.linearise`), kept per connection;
 3. channels, on blocks of compartments (each channel's own `linearise`): ``d += g``,
-   ``rhs −= i`` at the compartments' nodes; then, one by one, the injected currents and
-   the synaptic currents at their nodes (sequential, so that connections onto one node
-   add up without write conflicts, in a fixed order);
-4. one sweep up the tree (`TreeSchedule.order`, last first) that adds each edge's axial
-   current ``g (v_i − v_p)`` and eliminates the node into its parent; one sweep down that
-   substitutes and writes ``v ← v + c Δ``;
+   ``rhs −= i`` at the compartments' nodes; then the injected and synaptic currents at
+   their nodes, in rounds with no node twice (`eqcable.simulation.fused_rounds`);
+4. the sweep up the tree, a depth per round (siblings in separate rounds): each node
+   adds its edge's axial current ``g (v_i − v_p)`` and is eliminated into its parent;
+   the sweep down, a depth per round, roots first: substitute and ``v ← v + c Δ``;
 5. the synapses' `advance` and the channels' `step` at the new voltage, on blocks again;
    the recordings.
 
 Blocks are `BLOCK` lanes wide; every block writes distinct entries, so the lanes of a
-phase never race. Phases hand values between lanes: `sync` (a barrier) separates them.
+phase never race. Phases and rounds hand values between lanes: `sync` (a barrier)
+separates them.
 The arguments are pytrees of the NamedTuples below; the state (`Carry`) is updated in
 place (its outputs are aliased to its inputs).
 """
@@ -59,7 +59,7 @@ class Plan(NamedTuple):
     channel_states: tuple[str, ...]  # "<Channel>_<state>", in the order of `Carry.channels`
     synapses: tuple[SynapsePlan, ...]
     records: tuple[tuple[tuple, int], ...]  # per source: (("v",), ("channel", name) or
-    # ("synapse", group, state)), and its number of rows
+    # ("synapse", group, state)), and its number of columns (whole blocks)
     nsteps: int  # steps per launch
     factor: float  # the stepper's c (1 backward Euler, 2 Crank-Nicolson)
     dt: float  # ms
@@ -88,8 +88,8 @@ class Fixed(NamedTuple):
     up: Rounds  # (child, parent) pairs of the sweep up, in rounds
     down: Rounds  # (node, parent) pairs of the sweep down (a root: its own parent)
     membrane_node: Array  # (ncomp_p,) int32 node of each compartment (padding: own nodes)
-    stim_nodes: Array  # (nstim,) int32
-    rec_index: Array  # (nrec,) int32 entry of each recorded row in its source
+    stimuli: Rounds  # (node, stimulus) pairs of the injected currents, in rounds
+    rec_index: Array  # (ncolumns,) int32 entry of each column of the traces in its source
     capacitance: Array  # (nnodes_p,) per node, and below
     g_axial: Array
     axial_diag: Array
@@ -103,7 +103,7 @@ class Launch(NamedTuple):
     """What changes from launch to launch."""
 
     start: Array  # (1,) int32 the first step of the launch
-    i_ext: Array  # (k, nstim) nA
+    i_ext: Array  # (k * nstim,) nA, step by step
     external: tuple[Array, ...]  # per group, (k * ninputs,) spike counts or pulse voltages
 
 
@@ -140,16 +140,6 @@ def _blocks(n: int, body) -> None:
         return carry
 
     jax.lax.fori_loop(0, n // BLOCK, run, 0)
-
-
-def _loop(n: int, body) -> None:
-    """``body(j)`` for ``j = 0 .. n - 1``, in order."""
-
-    def run(j, carry):
-        body(j)
-        return carry
-
-    jax.lax.fori_loop(0, n, run, 0)
 
 
 def _rounds(rounds: Rounds, body, sync) -> None:
@@ -228,8 +218,12 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
             _synapse_currents(plan, fixed, launch, carry, work, g, t)
         _blocks(ncomp, membrane_rows)
         sync()
-        _loop(f.stim_nodes.shape[0], lambda s: _add(work.rhs, f.stim_nodes[s], launch.i_ext[t, s]))
-        sync()
+        nstim = launch.i_ext.shape[0] // plan.nsteps
+
+        def inject(node, s):
+            work.rhs[node] = work.rhs[node] + launch.i_ext[t * nstim + s]
+
+        _rounds(f.stimuli, inject, sync)
         for g in range(len(plan.synapses)):
             _, i_syn, g_syn = work.synapses[g]
 
@@ -270,18 +264,15 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
             else:
                 src = carry.synapses[source[1]].states[source[2]]
 
-            def write(r, src=src, col=col):
-                traces[t, col + r] = src[f.rec_index[col + r]]
+            def write(j, src=src, col=col):
+                at = pl.ds(col + j, BLOCK)
+                traces[t, at] = src[f.rec_index[at]]
 
-            _loop(count, write)
+            _blocks(count, write)
             col += count
         return loop_carry
 
     jax.lax.fori_loop(0, plan.nsteps, step, 0)
-
-
-def _add(ref, index, value) -> None:
-    ref[index] = ref[index] + value
 
 
 def _synapse_currents(plan: Plan, fixed: Fixed, launch: Launch, carry: Carry, work, g, t):

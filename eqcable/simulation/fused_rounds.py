@@ -50,9 +50,10 @@ class Rounds(NamedTuple):
 def _in_rounds(first: np.ndarray, second: np.ndarray, round_of: np.ndarray) -> Rounds:
     """Items ``(first[k], second[k])`` in rounds ``round_of[k]`` (0, 1, …), each round padded
     to whole blocks."""
-    nrounds = int(round_of.max(initial=-1)) + 1
+    # At least one round (of padding), so that no array of the kernel is empty.
+    nrounds = max(int(round_of.max(initial=-1)) + 1, 1)
     sizes = np.bincount(round_of, minlength=nrounds)
-    blocks = -(-sizes // BLOCK)
+    blocks = np.maximum(-(-sizes // BLOCK), 1)
     start = np.concatenate([[0], np.cumsum(blocks)[:-1]]).astype(np.int64)
     order = np.argsort(round_of, kind="stable")
     rank = np.arange(order.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -115,13 +116,15 @@ def sequential_rounds(first: Array, second: Array) -> Rounds:
 
 
 class FusedRounds:
-    """The rounds of a model (`fused_rounds`): the tree's sweeps, and per synapse group
-    the contributions of its connections (post nodes, then, for reciprocal couplings,
-    pre nodes). Hashable, so that the kernel is compiled for them."""
+    """The rounds of a model (`fused_rounds`): the tree's sweeps, the injected currents
+    (stimulus columns in the order of the stimuli; a model without any has one, zero, at
+    node 0), and per synapse group the contributions of its connections (post nodes,
+    then, for reciprocal couplings, pre nodes). Hashable, so that the kernel is compiled
+    for them."""
 
-    def __init__(self, up: Rounds, down: Rounds, synapses: tuple[Rounds, ...]):
-        self.up, self.down, self.synapses = up, down, synapses
-        arrays = jax.tree.leaves((up, down, synapses))
+    def __init__(self, up: Rounds, down: Rounds, stimuli: Rounds, synapses: tuple[Rounds, ...]):
+        self.up, self.down, self.stimuli, self.synapses = up, down, stimuli, synapses
+        arrays = jax.tree.leaves((up, down, stimuli, synapses))
         self._key = tuple((a.shape, a.tobytes()) for a in arrays)
 
     def __hash__(self):
@@ -139,9 +142,12 @@ def fused_rounds(model: AbstractModel) -> FusedRounds | None:
         groups = [
             (np.asarray(g.pre), np.asarray(g.post)) for g in getattr(model, "connections", ())
         ]
+        stimulated = [np.asarray(st.indices) for st in model.stimuli]
     except jax.errors.TracerArrayConversionError:
         return None
     up, down = tree_rounds(parent)
+    nodes = comp_to_node[np.concatenate(stimulated)] if stimulated else np.zeros(1, np.int64)
+    stimuli = contribution_rounds(nodes, np.arange(nodes.size))
     synapses = []
     for group, (pre, post) in zip(model.connections if groups else (), groups, strict=True):
         # A group's linearised currents: connection j's at j, and for a reciprocal
@@ -151,4 +157,4 @@ def fused_rounds(model: AbstractModel) -> FusedRounds | None:
             nodes = np.concatenate([nodes, comp_to_node[np.maximum(pre, 0)]])
             values = np.concatenate([values, -(-post.size // BLOCK) * BLOCK + values])
         synapses.append(contribution_rounds(nodes, values))
-    return FusedRounds(up, down, tuple(synapses))
+    return FusedRounds(up, down, stimuli, tuple(synapses))

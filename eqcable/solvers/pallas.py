@@ -123,10 +123,11 @@ class PallasSolve(AbstractTreeSolver):
     - `interpret`: run the kernel through Pallas' interpreter (``True``), compiled
       (``False``), or the interpreter on CPUs and compiled elsewhere (``None``, default).
     - `steps_per_launch`: ``None`` (default): only the tree solve is a kernel. An int
-      ``k``: whole time steps are fused, ``k`` per kernel launch: channels, assembly,
-      solve, state updates and recordings (`eqcable.simulation.fused`; models with
-      channels and injected currents, recording ``"v"`` and channel states). Runs that
-      are differentiated go through the ordinary time loop with this solver.
+      ``k``: whole time steps are fused, ``k`` per kernel launch: synapses, channels,
+      assembly, the solve (in rounds of a tree depth each), state updates and recordings
+      (`eqcable.simulation.fused`; cells and networks without clamps or integrated
+      concentrations, recording ``"v"``, channel and synapse states). Runs that are
+      differentiated go through the ordinary time loop with this solver.
 
     GPU timings are pending (no GPU was at hand when it was written); `default_solver`
     does not pick it yet. On a CPU prefer `PartitionedSolve`: the interpreter runs the

@@ -9,6 +9,7 @@ conductance, and the compile times of both. Prints eqcable/Jaxley ratios.
 """
 
 import argparse
+import functools
 import time
 
 import jax
@@ -21,6 +22,10 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 import eqcable as ec  # noqa: E402
+
+# eqcable compiles with its CPU options (`ec.compiler_options`) when called directly; a
+# jit of one's own passes them.
+jit = functools.partial(eqx.filter_jit, compiler_options=ec.compiler_options())
 
 DT, NSTEPS, AMP = 0.025, 200, 0.5
 T_MAX = DT * NSTEPS
@@ -63,10 +68,8 @@ def bench_eqcable(ncomp, repeats):
     cell = cell.comp(0).record("v").make_trainable("HH_gNa")
     build = time.perf_counter() - t0
     params = cell.params()
-    fwd = eqx.filter_jit(lambda p: cell.integrate(p, t_max=T_MAX, dt=DT))
-    grad = eqx.filter_jit(
-        eqx.filter_grad(lambda p: jnp.mean(cell.integrate(p, t_max=T_MAX, dt=DT) ** 2))
-    )
+    fwd = jit(lambda p: cell.integrate(p, t_max=T_MAX, dt=DT))
+    grad = jit(eqx.filter_grad(lambda p: jnp.mean(cell.integrate(p, t_max=T_MAX, dt=DT) ** 2)))
     return measure(fwd, grad, params, build, repeats)
 
 

@@ -13,6 +13,7 @@ ratios with/without (medians).
 """
 
 import argparse
+import functools
 
 import jax
 
@@ -26,6 +27,10 @@ from cable import first_call, median_time  # noqa: E402  (benchmarks/cable.py)
 from network import DT, NCOMP, T_MAX, build_eqcable, connectivity  # noqa: E402
 
 import eqcable as ec  # noqa: E402
+
+# eqcable compiles with its CPU options (`ec.compiler_options`) when called directly; a
+# jit of one's own passes them.
+jit = functools.partial(eqx.filter_jit, compiler_options=ec.compiler_options())
 
 
 def with_gap_junctions(net, ncells, seed=0):
@@ -51,11 +56,11 @@ def measure(net, repeats, grad=True):
     def simulate(p):
         return net.integrate(p, t_max=T_MAX, dt=DT)
 
-    fwd = eqx.filter_jit(simulate)
+    fwd = jit(simulate)
     c_fwd, v = first_call(lambda: fwd(params))
     out = dict(compile_fwd=c_fwd, fwd=median_time(lambda: fwd(params), repeats), v=v)
     if grad:
-        grad_fn = eqx.filter_jit(eqx.filter_grad(lambda p: jnp.mean(simulate(p) ** 2)))
+        grad_fn = jit(eqx.filter_grad(lambda p: jnp.mean(simulate(p) ** 2)))
         out["compile_grad"], _ = first_call(lambda: grad_fn(params))
         out["grad"] = median_time(lambda: grad_fn(params), repeats)
     return out

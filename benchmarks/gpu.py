@@ -122,7 +122,7 @@ def case(kind, size, who, prec="f64"):
         p = m.params()
         sim = lambda p: m.integrate(p, t_max=t_max, dt=DT, solver=solver)  # noqa: E731
         ncomp = int(m.ncomp) if hasattr(m, "ncomp") else -1
-        jit = eqx.filter_jit
+        jit = lambda f: eqx.filter_jit(f, compiler_options=ec.compiler_options())  # noqa: E731
         gradf = lambda f: eqx.filter_grad(f)  # noqa: E731
     else:
         import warnings

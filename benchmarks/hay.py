@@ -12,6 +12,7 @@ no gradient; its forward is ``finitialize`` plus 8,000 ``fadvance`` calls.
 """
 
 import argparse
+import functools
 import sys
 import tempfile
 import time
@@ -28,6 +29,10 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 import eqcable as ec  # noqa: E402
+
+# eqcable compiles with its CPU options (`ec.compiler_options`) when called directly; a
+# jit of one's own passes them.
+jit = functools.partial(eqx.filter_jit, compiler_options=ec.compiler_options())
 
 TESTS = Path(__file__).parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
@@ -60,8 +65,8 @@ def bench_eqcable(model, trainables, repeats):
     for group, name in trainables:
         model = model.group(group).make_trainable(name)
     p = model.params()
-    fwd = eqx.filter_jit(lambda p: model.integrate(p, t_max=T_MAX, dt=DT))
-    grad = eqx.filter_jit(
+    fwd = jit(lambda p: model.integrate(p, t_max=T_MAX, dt=DT))
+    grad = jit(
         eqx.filter_grad(lambda p: jnp.mean((model.integrate(p, t_max=T_MAX, dt=DT) + 65) ** 2))
     )
     return median(lambda: fwd(p), repeats), median(lambda: grad(p), repeats)

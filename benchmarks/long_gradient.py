@@ -13,6 +13,7 @@ memory is the process's maximum RSS, so run each setting in its own process:
                                      # eqcable with another solver than the default
 """
 
+import functools
 import sys
 import time
 
@@ -24,6 +25,10 @@ import equinox as eqx  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 import eqcable as ec  # noqa: E402
+
+# eqcable compiles with its CPU options (`ec.compiler_options`) when called directly; a
+# jit of one's own passes them.
+jit = functools.partial(eqx.filter_jit, compiler_options=ec.compiler_options())
 
 setting = sys.argv[1] if len(sys.argv) > 1 else "auto"
 solver = getattr(ec, sys.argv[2])() if len(sys.argv) > 2 else None  # None: the default
@@ -65,8 +70,8 @@ else:
             solver=solver,
         )
 
-    fwd = eqx.filter_jit(run)
-    grad = eqx.filter_jit(eqx.filter_grad(lambda p: jnp.mean(run(p) ** 2)))
+    fwd = jit(run)
+    grad = jit(eqx.filter_grad(lambda p: jnp.mean(run(p) ** 2)))
 jax.block_until_ready(fwd(params))
 jax.block_until_ready(grad(params))
 times = {}

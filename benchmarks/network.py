@@ -13,6 +13,7 @@ and the largest difference between the two simulators' traces.
 """
 
 import argparse
+import functools
 import time
 
 import jax
@@ -26,6 +27,10 @@ import numpy as np  # noqa: E402
 from cable import first_call, median_time  # noqa: E402  (benchmarks/cable.py)
 
 import eqcable as ec  # noqa: E402
+
+# eqcable compiles with its CPU options (`ec.compiler_options`) when called directly; a
+# jit of one's own passes them.
+jit = functools.partial(eqx.filter_jit, compiler_options=ec.compiler_options())
 
 DT, T_MAX, NCOMP, GS = 0.025, 20.0, 4, 0.01
 
@@ -94,8 +99,8 @@ def measure(name, ncells, matrix, repeats, solver=None, grad=True):
         def simulate(p):
             return net.integrate(p, t_max=T_MAX, dt=DT, solver=solver)
 
-        fwd = eqx.filter_jit(simulate)
-        grad_fn = eqx.filter_jit(eqx.filter_grad(lambda p: jnp.mean(simulate(p) ** 2)))
+        fwd = jit(simulate)
+        grad_fn = jit(eqx.filter_grad(lambda p: jnp.mean(simulate(p) ** 2)))
     c_fwd, v = first_call(lambda: fwd(params))
     out = dict(build=build, compile_fwd=c_fwd, v=np.asarray(v))
     out["fwd"] = median_time(lambda: fwd(params), repeats)

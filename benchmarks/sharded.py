@@ -57,7 +57,7 @@ def child(cells: int, repeats: int, grad: bool, delay: float, every: int) -> dic
         return ec.integrate_sharded(net, p, t_max=T_MAX, dt=DT, exchange_every=every)
 
     # jax.jit, not eqx.filter_jit: its compiled program reports XLA's memory analysis
-    fwd = jax.jit(run)
+    fwd = jax.jit(run, compiler_options=ec.compiler_options())
     out = {"devices": ndev, "cells": cells}
     out["compile_fwd"], v = first_call(lambda: fwd(arrays, params))
     out["fwd"] = median_time(lambda: fwd(arrays, params), repeats)
@@ -67,7 +67,9 @@ def child(cells: int, repeats: int, grad: bool, delay: float, every: int) -> dic
         for k in ("argument", "output", "temp", "generated_code")
     }
     if grad:
-        grad_fn = jax.jit(jax.grad(lambda p, a: jnp.mean(run(a, p) ** 2)))
+        grad_fn = jax.jit(
+            jax.grad(lambda p, a: jnp.mean(run(a, p) ** 2)), compiler_options=ec.compiler_options()
+        )
         out["compile_grad"], _ = first_call(lambda: grad_fn(params, arrays))
         out["grad"] = median_time(lambda: grad_fn(params, arrays), repeats)
         memory = grad_fn.lower(params, arrays).compile().memory_analysis()

@@ -10,6 +10,7 @@ voltage w.r.t. the shared HH sodium conductance), CPU, float64.
 """
 
 import argparse
+import functools
 import time
 import warnings
 from pathlib import Path
@@ -24,6 +25,10 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 import eqcable as ec  # noqa: E402
+
+# eqcable compiles with its CPU options (`ec.compiler_options`) when called directly; a
+# jit of one's own passes them.
+jit = functools.partial(eqx.filter_jit, compiler_options=ec.compiler_options())
 
 MORPHOLOGIES = Path(__file__).parents[1] / "tests" / "data" / "morphologies"
 FILES = {"ca1_n120": 4, "l5pc_with_axon": 2, "allen_485574832": 2}
@@ -56,8 +61,8 @@ def bench_eqcable(path, ncomp, repeats):
     cell = cell.comp(soma).stimulate(ec.step_current(1.0, 5.0, 1.0, DT, T_MAX))
     cell = cell.comp(soma).record().make_trainable("HH_gNa")
     p = cell.params()
-    fwd = eqx.filter_jit(lambda p: cell.integrate(p, t_max=T_MAX, dt=DT))
-    grad = eqx.filter_jit(eqx.filter_grad(lambda p: jnp.mean(cell.integrate(p, t_max=T_MAX) ** 2)))
+    fwd = jit(lambda p: cell.integrate(p, t_max=T_MAX, dt=DT))
+    grad = jit(eqx.filter_grad(lambda p: jnp.mean(cell.integrate(p, t_max=T_MAX) ** 2)))
     _, (c_fwd,) = timed(lambda: fwd(p), 1)
     _, (c_grad,) = timed(lambda: grad(p), 1)
     _, t_fwd = timed(lambda: fwd(p), repeats)

@@ -78,6 +78,7 @@ from .simulation import (
     Float32Warning as Float32Warning,
     MemoryMapWarning as MemoryMapWarning,
     TimeStepWarning as TimeStepWarning,
+    compiler_options as compiler_options,
 )
 from .solvers import (
     AbstractStepper as AbstractStepper,

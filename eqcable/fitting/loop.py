@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from ..io.archive import check_folder, read_archive, write_archive
+from ..simulation.compiler import filter_jit
 
 _FORMAT = 1
 _STATE = "state.json"
@@ -100,7 +101,7 @@ def fit(
             path, (params, opt_state, key_data)
         )
 
-    @eqx.filter_jit
+    @filter_jit
     def update(params, opt_state, key_data):
         if key_data is None:
             value, grads = jax.value_and_grad(loss)(params)

@@ -10,6 +10,8 @@ import numpy as np
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from ..simulation.compiler import filter_jit
+
 
 def sharded_vmap(fn: Callable, devices: Sequence[jax.Device] | None = None) -> Callable:
     """`eqx.filter_vmap(fn)`, jitted, with the batch split evenly over `devices`.
@@ -38,7 +40,7 @@ def sharded_vmap(fn: Callable, devices: Sequence[jax.Device] | None = None) -> C
     devices = list(jax.devices() if devices is None else devices)
     mesh = Mesh(np.array(devices), axis_names=("batch",))
     sharding = NamedSharding(mesh, PartitionSpec("batch"))
-    batched = eqx.filter_jit(eqx.filter_vmap(fn))
+    batched = filter_jit(eqx.filter_vmap(fn))
     several = any(d.process_index != jax.process_index() for d in devices)
 
     def run(batch):

@@ -5,9 +5,9 @@ one jit-compiled call, writes the trainable values into the module (`apply_param
 simulates it.
 """
 
-import equinox as eqx
 from jaxtyping import Array, Float
 
+from ..simulation.compiler import filter_jit
 from ..simulation.fused import check_fused, simulate_fused
 from ..simulation.fused_rounds import fused_rounds
 from ..simulation.loop import check_run, segment_length, simulate
@@ -121,4 +121,4 @@ def _fuses_steps(solver: AbstractTreeSolver) -> bool:
 
 
 # Compiled once per module structure, scheme and number of steps.
-_run = eqx.filter_jit(_run_impl)
+_run = filter_jit(_run_impl)

@@ -9,6 +9,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, Float
 
+from ..simulation.compiler import filter_jit
 from ..simulation.exchange import check_interval
 from ..simulation.mappings import warn_if_near_mapping_limit
 from ..simulation.model import AbstractModel
@@ -167,7 +168,7 @@ def _global(mesh: Mesh, tree, spec: PartitionSpec):
     return jax.tree.map(leaf, tree)
 
 
-@eqx.filter_jit
+@filter_jit
 def _run(network, params, scheme, nsteps: int, segment, plan, rows, mesh: Mesh, interval: int):
     warn_if_near_mapping_limit()
     if params is not None:

@@ -3,6 +3,7 @@
 It reads models through `AbstractModel` and never imports `eqcable.modules`.
 """
 
+from .compiler import compiler_options as compiler_options, filter_jit as filter_jit
 from .fused import check_fused as check_fused, simulate_fused as simulate_fused
 from .loop import (
     Prepared as Prepared,

@@ -72,6 +72,8 @@ def integrate(
 
     It is jit-compiled once per module structure, `dt` and number of steps; new parameter
     values do not recompile. It composes with `eqx.filter_grad`, `eqx.filter_vmap`, `jax.jvp`.
+    Called directly on a CPU it compiles with `eqcable.compiler_options` (512-bit vectors);
+    inside a `jit` of your own, give that jit the same options for the same speed.
 
     **Precision:** it computes in the module's float type: float64 if ``jax_enable_x64``
     was set when the module was built, else float32, with a `Float32Warning` (once per

@@ -80,13 +80,13 @@ def tree_rounds(parent: np.ndarray) -> tuple[Rounds, Rounds]:
     deepest first, siblings in different rounds. Down: (node, parent) pairs, a root as
     ``(r, r)``, shallowest first."""
     n = parent.shape[0]
-    depth = np.full(n, -1, np.int64)
-    depth[parent < 0] = 0
-    for _ in range(n):  # parents before children is not assumed
-        todo = (depth < 0) & (depth[np.maximum(parent, 0)] >= 0)
-        if not todo.any():
-            break
-        depth[todo] = depth[parent[todo]] + 1
+    # Depths by pointer jumping (log2(depth) passes; no order of the nodes is assumed):
+    # `depth` counts the edges from each node up to `jump`, an ancestor (-1: past a root).
+    depth, jump = (parent >= 0).astype(np.int64), parent.copy()
+    while np.any(jump >= 0):
+        up = jump >= 0
+        depth[up] += depth[jump[up]]
+        jump[up] = jump[jump[up]]
     nodes = np.arange(n)
     child = nodes[parent >= 0]
     rank = _rank_among_equal(parent[child])

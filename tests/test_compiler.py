@@ -1,6 +1,7 @@
 """eqcable's XLA options (`ec.compiler_options`): 512-bit vectors on CPUs. Results are the
-same with and without them (to rounding: bit for bit where measured), and `integrate` works with them at the top level and without
-them inside transformations (where JAX refuses options)."""
+same with and without them (to rounding: bit for bit where measured), and `integrate`
+works with them at the top level and without them inside transformations (where JAX
+refuses options)."""
 
 import equinox as eqx
 import jax

@@ -15,28 +15,29 @@ from eqcable.simulation.fused_rounds import (
     FusedRounds,
     contribution_rounds,
     fused_rounds,
+    lanes_for,
     tree_rounds,
 )
 
 MORPHOLOGIES = __import__("pathlib").Path(__file__).parent / "data" / "morphologies"
 
 
-def _items(rounds):
+def _items(rounds, lanes=BLOCK):
     """Per round, its (first, second) items without the padding lanes."""
     out = []
     for start, count in zip(rounds.start, rounds.count, strict=True):
-        at = slice(start * BLOCK, (start + count) * BLOCK)
+        at = slice(start * lanes, (start + count) * lanes)
         keep = rounds.first[at] >= 0
         out.append((rounds.first[at][keep], rounds.second[at][keep]))
-    assert rounds.first.shape[0] == BLOCK * int(np.sum(rounds.count))
+    assert rounds.first.shape[0] == lanes * int(np.sum(rounds.count))
     return out
 
 
-def _check_tree(parent):
+def _check_tree(parent, lanes=BLOCK):
     n = parent.shape[0]
-    up, down = tree_rounds(parent)
+    up, down = tree_rounds(parent, lanes)
     eliminated_in = np.full(n, -1)
-    for r, (child, par) in enumerate(_items(up)):
+    for r, (child, par) in enumerate(_items(up, lanes)):
         assert np.all(parent[child] == par)
         assert np.unique(par).size == par.size  # no parent twice in a round
         assert np.all(eliminated_in[child] == -1)  # every node once
@@ -48,7 +49,7 @@ def _check_tree(parent):
     later = eliminated_in[has_parent]
     assert np.all((later == -1) | (later > eliminated_in[child]))
     solved_in = np.full(n, -1)
-    for r, (node, par) in enumerate(_items(down)):
+    for r, (node, par) in enumerate(_items(down, lanes)):
         assert np.all(np.where(parent[node] < 0, node, parent[node]) == par)
         assert np.all(solved_in[node] == -1)
         solved_in[node] = r
@@ -68,7 +69,7 @@ def test_tree_rounds_on_random_forests(seed):
     perm = rng.permutation(n)  # parents need not come first
     inverse = np.argsort(perm)
     shuffled = np.where(parent[perm] < 0, -1, inverse[np.maximum(parent[perm], 0)])
-    _check_tree(shuffled)
+    _check_tree(shuffled, lanes=[32, 64, 256][seed % 3])
 
 
 def test_tree_rounds_of_a_reconstruction_and_a_network():
@@ -82,6 +83,21 @@ def test_tree_rounds_of_a_reconstruction_and_a_network():
     net = ec.Network([small] * 100)
     up, down = _check_tree(np.asarray(net.structure.tree.parent))
     assert len(_items(up)) <= 4 and len(_items(down)) <= 5  # the cells side by side
+
+
+def test_lanes_for():
+    assert [lanes_for(n) for n in (1, 20, 32, 33, 64, 65, 200, 256, 257, 10**5)] == [
+        32,
+        32,
+        32,
+        64,
+        64,
+        128,
+        256,
+        256,
+        256,
+        256,
+    ]
 
 
 def test_contribution_rounds():

@@ -127,11 +127,14 @@ def _network():
     return net.cell(4).comp(2).record("v")
 
 
-@pytest.mark.parametrize("stepper", [ec.BackwardEuler(), ec.CrankNicolson()])
-def test_fused_networks_equal_the_time_loop(stepper):
-    net = _network()
+@pytest.mark.parametrize(
+    ("stepper", "lanes"), [(ec.BackwardEuler(), None), (ec.CrankNicolson(), 32)]
+)
+def test_fused_networks_equal_the_time_loop(stepper, lanes):
+    net = _network()  # 59 compartments: blocks of 64 lanes by default
     want = net.integrate(t_max=T_MAX, solver=ec.SequentialSolve(), stepper=stepper)
-    got = net.integrate(t_max=T_MAX, solver=ec.PallasSolve(steps_per_launch=9), stepper=stepper)
+    fused = ec.PallasSolve(steps_per_launch=9, lanes=lanes)
+    got = net.integrate(t_max=T_MAX, solver=fused, stepper=stepper)
     assert float(jnp.max(want[:5])) > 0.0  # spikes, which the synapses pass on
     assert float(jnp.min(want[5:12])) < float(jnp.max(want[5:12]))  # Exp2Syn states move
     np.testing.assert_allclose(got, want, atol=1e-10, rtol=0)
@@ -195,5 +198,8 @@ def test_what_cannot_be_fused_is_refused():
             model.integrate(t_max=1.0, solver=fused)
     with pytest.raises(ValueError, match="steps_per_launch must be None or an int >= 1"):
         ec.PallasSolve(steps_per_launch=0)
+    for lanes in (48, 16, 2048, True):
+        with pytest.raises(ValueError, match="lanes must be None or a power of two"):
+            ec.PallasSolve(steps_per_launch=4, lanes=lanes)
     with pytest.raises(TypeError, match="interpret"):  # (jaxtyping may check it first)
         ec.PallasSolve(interpret="yes")

@@ -77,7 +77,8 @@ SCRIPT = textwrap.dedent(
     net = net.connect(net.cell(0).comp(7), net.cell(2).comp(2), ec.GapJunction())
     net = net.cell([0, 1, 2]).comp(0).record("v").synapse("Exp2Syn").record("Exp2Syn_B")
     net = net.make_trainable("IonotropicSynapse_gS")
-    run_net = lambda p: net.integrate(p, t_max=2.0, solver=fused)
+    wide = ec.PallasSolve(steps_per_launch=8, lanes=256)  # eight warps
+    run_net = lambda p: net.integrate(p, t_max=2.0, solver=wide)
     p_net = net.params()
     b_net = jax.tree.map(lambda x: jax.numpy.stack([x, x]), p_net)
     cases += (

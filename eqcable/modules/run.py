@@ -85,7 +85,7 @@ def integrate(
     rounds = None
     if _fuses_steps(scheme.solver):
         check_fused(module)
-        rounds = fused_rounds(module)
+        rounds = fused_rounds(module, scheme.solver.lanes)
     return _run(module, params, scheme, nsteps, segment, channel_subsets(module), rounds)
 
 

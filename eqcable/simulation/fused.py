@@ -7,7 +7,7 @@ NEURON's fixed-step order, with the state kept in the kernel's buffers: synapses
 their delays and spike-train inputs) and channels, assembly, both sweeps of the tree
 solve, the state updates and the recordings.
 
-The mechanisms' own JAX code runs inside the kernel, on vectors of `BLOCK` compartments or
+The mechanisms' own JAX code runs inside the kernel, on vectors of `lanes` compartments or
 connections, so a channel or synapse needs no kernel of its own: HH, every channel of the
 catalogue, NMODL imports with explicit (``cnexp``) states and every synapse lower for
 CUDA (`tests/test_gpu_lowering.py`). KINETIC schemes and ``derivimplicit`` states solve
@@ -43,7 +43,7 @@ from .fused_kernel import (
     SynapsePlan,
     launch_kernel,
 )
-from .fused_rounds import BLOCK, FusedRounds, Rounds, sequential_rounds
+from .fused_rounds import FusedRounds, Rounds, lanes_for, sequential_rounds
 from .ions import ion_values
 from .loop import prepare, simulate
 from .model import AbstractModel
@@ -88,8 +88,8 @@ def _padded(x, size: int, value=None):
     return jnp.pad(x, pad, constant_values=value)
 
 
-def _whole_blocks(n: int) -> int:
-    return -(-n // BLOCK) * BLOCK
+def _whole_blocks(n: int, lanes: int) -> int:
+    return -(-n // lanes) * lanes
 
 
 def _mechanism(module, n: int, size: int, names: tuple[str, ...]):
@@ -109,11 +109,11 @@ def _mechanism(module, n: int, size: int, names: tuple[str, ...]):
     return MechanismPlan((treedef, static), tuple(kinds), names), tuple(leaves)
 
 
-def _on_lanes(rounds: Rounds, pool: int, nodes: bool) -> Rounds:
+def _on_lanes(rounds: Rounds, pool: int, lanes: int, nodes: bool) -> Rounds:
     """`rounds` as int32 arrays, their padding lanes (``-1``) on the pool of nodes (lane
     ``k`` of a block on node ``pool + k``) and, unless the second items are `nodes`
     too, reading entry 0."""
-    lane = pool + jnp.arange(rounds.first.shape[0]) % BLOCK
+    lane = pool + jnp.arange(rounds.first.shape[0]) % lanes
     pad = rounds.first < 0
     first = jnp.where(pad, lane, rounds.first)
     second = jnp.where(pad, lane if nodes else 0, rounds.second)
@@ -121,18 +121,18 @@ def _on_lanes(rounds: Rounds, pool: int, nodes: bool) -> Rounds:
     return Rounds(i32(first), i32(second), i32(rounds.start), i32(rounds.count))
 
 
-def _synapse_group(setup, w, states, above, buffer, dtype, nlaunch, k, rounds, pool: int):
+def _synapse_group(setup, w, states, above, buffer, dtype, nlaunch, k, rounds, pool, lanes):
     """One synapse group's `SynapsePlan`, `SynapseArgs`, `SynapseCarry`, and its
     spike-train inputs per launch ``(nlaunch, k * ninputs)``; `rounds` its
     `FusedRounds.synapses` entry (``None``: traced index arrays)."""
     syn, nconn = w.synapse, w.pre_node.shape[0]
-    size = _whole_blocks(nconn)
+    size = _whole_blocks(nconn, lanes)
     if rounds is None:  # a connection per round
         nodes, values = w.post_node, jnp.arange(nconn)
         if syn.reciprocal:
             nodes = jnp.concatenate([nodes, w.pre_node])
             values = jnp.concatenate([values, size + values])
-        rounds = sequential_rounds(nodes, values)
+        rounds = sequential_rounds(nodes, values, lanes)
 
     def conn(x, value=0):
         return _padded(jnp.asarray(x), size, value)
@@ -152,7 +152,7 @@ def _synapse_group(setup, w, states, above, buffer, dtype, nlaunch, k, rounds, p
         is_input=conn(w.is_input.astype(dtype)),
         mask=conn(jnp.ones(nconn, dtype)),
         leaves=leaves,
-        rounds=_on_lanes(rounds, pool, False),
+        rounds=_on_lanes(rounds, pool, lanes, False),
     )
     # The ring buffer flat, row by row (a row per step of delay, a column per connection).
     ring = None if buffer is None else _padded(buffer.T.astype(dtype), size).T.reshape(-1)
@@ -165,7 +165,7 @@ def _synapse_group(setup, w, states, above, buffer, dtype, nlaunch, k, rounds, p
     return plan, args, carry, ext.reshape(nlaunch, k * ninputs)
 
 
-def _records(model: AbstractModel, system, synapses: tuple[SynapsePlan, ...]):
+def _records(model: AbstractModel, system, synapses: tuple[SynapsePlan, ...], lanes: int):
     """The recordings' sources with their numbers of columns (`Plan.records`), the entry
     of each column in its source, and the column of each row of the result. A source's
     columns (all its recordings' rows) are padded to whole blocks."""
@@ -185,7 +185,7 @@ def _records(model: AbstractModel, system, synapses: tuple[SynapsePlan, ...]):
     for source, entries in where.items():
         first[source] = sum(n for _, n in records)
         entries = jnp.concatenate(entries)
-        records.append((source, _whole_blocks(entries.shape[0])))
+        records.append((source, _whole_blocks(entries.shape[0], lanes)))
         index.append(_padded(entries, records[-1][1], 0))
     columns = jnp.concatenate([first[src] + at + jnp.arange(n) for src, at, n in rows])
     return tuple(records), jnp.concatenate(index).astype(jnp.int32), columns
@@ -206,17 +206,22 @@ def _forward(model: AbstractModel, scheme, nsteps: int, rounds: FusedRounds | No
     n, ncomp = system.capacitance.shape[0], system.membrane_node.shape[0]
     # Blocks of compartments are whole: the padding compartments sit on padding nodes of
     # their own (distinct, so that no two lanes of a block write one node), masked out.
-    ncomp_p = _whole_blocks(ncomp)
+    if rounds is not None:
+        lanes = rounds.lanes
+    else:
+        lanes = lanes_for(ncomp) if solver.lanes is None else solver.lanes
+    ncomp_p = _whole_blocks(ncomp, lanes)
     # The last block of nodes is a pool: the padding lanes of the rounds work there.
-    pool = _whole_blocks(n + ncomp_p - ncomp)
-    nnodes_p = pool + BLOCK
+    pool = _whole_blocks(n + ncomp_p - ncomp, lanes)
+    nnodes_p = pool + lanes
     node = lambda x, value: _padded(x.astype(dtype), nnodes_p, value)  # noqa: E731
     comp = lambda x: _padded(jnp.asarray(x), ncomp_p)  # noqa: E731
     parent = system.tree.parent
     if rounds is None:  # traced index arrays: a node per round, in the sequential order
         order = system.tree.order
         above = jnp.where(parent < 0, jnp.arange(n), parent)[order]
-        up, down = sequential_rounds(order[::-1], above[::-1]), sequential_rounds(order, above)
+        up = sequential_rounds(order[::-1], above[::-1], lanes)
+        down = sequential_rounds(order, above, lanes)
     else:
         up, down = rounds.up, rounds.down
     membrane_node = jnp.concatenate([system.membrane_node, n + jnp.arange(ncomp_p - ncomp)])
@@ -224,7 +229,7 @@ def _forward(model: AbstractModel, scheme, nsteps: int, rounds: FusedRounds | No
     if stim_nodes.shape[0] == 0:  # one zero current, so that no buffer is empty
         stim_nodes, i_ext = jnp.zeros((1,), jnp.int32), jnp.zeros((nsteps, 1), dtype)
     if rounds is None:
-        stimuli = sequential_rounds(stim_nodes, jnp.arange(stim_nodes.shape[0]))
+        stimuli = sequential_rounds(stim_nodes, jnp.arange(stim_nodes.shape[0]), lanes)
     else:
         stimuli = rounds.stimuli
     values = ion_values(membrane.ions, {}, membrane.celsius)
@@ -240,27 +245,28 @@ def _forward(model: AbstractModel, scheme, nsteps: int, rounds: FusedRounds | No
     groups = zip(syn.wirings, syn.states, syn.above, syn.buffers, strict=True)
     group_rounds = (None,) * len(syn.wirings) if rounds is None else rounds.synapses
     per_group = [
-        _synapse_group(syn, *g, dtype, nlaunch, k, r, pool)
+        _synapse_group(syn, *g, dtype, nlaunch, k, r, pool, lanes)
         for g, r in zip(groups, group_rounds, strict=True)
     ]
     synapse_plans, synapse_args, synapse_carry, external = (
         (tuple(x) for x in zip(*per_group, strict=True)) if per_group else ((), (), (), ())
     )
-    records, rec_index, columns = _records(model, system, synapse_plans)
+    records, rec_index, columns = _records(model, system, synapse_plans, lanes)
     plan = Plan(
         tuple(channel_plans),
         tuple(run.state0.channels),
         synapse_plans,
         records,
         k,
+        lanes,
         scheme.stepper.factor,
         scheme.dt,
     )
     fixed = Fixed(
-        up=_on_lanes(up, pool, True),
-        down=_on_lanes(down, pool, True),
+        up=_on_lanes(up, pool, lanes, True),
+        down=_on_lanes(down, pool, lanes, True),
         membrane_node=membrane_node.astype(jnp.int32),
-        stimuli=_on_lanes(stimuli, pool, False),
+        stimuli=_on_lanes(stimuli, pool, lanes, False),
         rec_index=rec_index,
         capacitance=node(system.capacitance, 1.0),
         g_axial=node(system.g_axial, 0.0),

@@ -16,7 +16,7 @@ Per step, in NEURON's fixed-step order (as `eqcable.simulation.step`):
 5. the synapses' `advance` and the channels' `step` at the new voltage, on blocks again;
    the recordings.
 
-Blocks are `BLOCK` lanes wide; every block writes distinct entries, so the lanes of a
+Blocks are `Plan.lanes` wide; every block writes distinct entries, so the lanes of a
 phase never race. Phases and rounds hand values between lanes: `sync` (a barrier)
 separates them.
 The arguments are pytrees of the NamedTuples below; the state (`Carry`) is updated in
@@ -34,7 +34,7 @@ from jax.experimental.pallas import triton as plt
 from jaxtyping import Array
 
 from ..synapses.wiring import presynaptic_signal
-from .fused_rounds import BLOCK, Rounds
+from .fused_rounds import Rounds
 
 
 class MechanismPlan(NamedTuple):
@@ -61,6 +61,7 @@ class Plan(NamedTuple):
     records: tuple[tuple[tuple, int], ...]  # per source: (("v",), ("channel", name) or
     # ("synapse", group, state)), and its number of columns (whole blocks)
     nsteps: int  # steps per launch
+    lanes: int  # the width of a block (a multiple of 32: one GPU warp per 32 lanes)
     factor: float  # the stepper's c (1 backward Euler, 2 Crank-Nicolson)
     dt: float  # ms
 
@@ -132,17 +133,17 @@ class Work(NamedTuple):
     synapses: tuple[tuple[Array, ...], ...]
 
 
-def _blocks(n: int, body) -> None:
-    """``body(offset)`` for every block of `BLOCK` entries of ``n`` (a multiple of it)."""
+def _blocks(n: int, lanes: int, body) -> None:
+    """``body(offset)`` for every block of `lanes` entries of ``n`` (a multiple of it)."""
 
     def run(j, carry):
-        body(j * BLOCK)
+        body(j * lanes)
         return carry
 
-    jax.lax.fori_loop(0, n // BLOCK, run, 0)
+    jax.lax.fori_loop(0, n // lanes, run, 0)
 
 
-def _rounds(rounds: Rounds, body, sync) -> None:
+def _rounds(rounds: Rounds, lanes: int, body, sync) -> None:
     """``body(first, second)`` on every block of every round, rounds in order, with a
     barrier after each."""
 
@@ -150,7 +151,7 @@ def _rounds(rounds: Rounds, body, sync) -> None:
         start = rounds.start[r]
 
         def block(b, carry):
-            at = pl.ds((start + b) * BLOCK, BLOCK)
+            at = pl.ds((start + b) * lanes, lanes)
             body(rounds.first[at], rounds.second[at])
             return carry
 
@@ -171,7 +172,7 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
     f, v = fixed, carry.v
     state_of = dict(zip(plan.channel_states, carry.channels, strict=True))
     ncomp = f.membrane_node.shape[0]
-    c, dt = plan.factor, plan.dt
+    c, dt, L = plan.factor, plan.dt, plan.lanes
 
     def channel(k, at):
         ch = _module(plan.channels[k], f.channels[k].leaves, at)
@@ -182,7 +183,7 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
         return ch, st, f.channels[k].mask[at] > 0
 
     def membrane_rows(j):
-        at = pl.ds(j, BLOCK)
+        at = pl.ds(j, L)
         node = f.membrane_node[at]
         vv = v[node]
         i_sum = jnp.zeros_like(vv)
@@ -198,7 +199,7 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
         work.rhs[node] = work.rhs[node] - area * i_sum
 
     def advance(j):
-        at = pl.ds(j, BLOCK)
+        at = pl.ds(j, L)
         vv = v[f.membrane_node[at]]
         for k in range(len(plan.channels)):
             ch, st, on = channel(k, at)
@@ -208,22 +209,22 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
 
     def step(t, loop_carry):
         def rows(j):
-            at = pl.ds(j, BLOCK)
+            at = pl.ds(j, L)
             work.d[at] = (c / dt) * f.capacitance[at] + f.axial_diag[at]
             work.rhs[at] = jnp.zeros_like(work.d[at])
 
-        _blocks(work.d.shape[0], rows)
+        _blocks(work.d.shape[0], L, rows)
         sync()
         for g in range(len(plan.synapses)):
             _synapse_currents(plan, fixed, launch, carry, work, g, t)
-        _blocks(ncomp, membrane_rows)
+        _blocks(ncomp, L, membrane_rows)
         sync()
         nstim = launch.i_ext.shape[0] // plan.nsteps
 
         def inject(node, s):
             work.rhs[node] = work.rhs[node] + launch.i_ext[t * nstim + s]
 
-        _rounds(f.stimuli, inject, sync)
+        _rounds(f.stimuli, L, inject, sync)
         for g in range(len(plan.synapses)):
             _, i_syn, g_syn = work.synapses[g]
 
@@ -231,7 +232,7 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
                 work.d[node] = work.d[node] + g_syn[entry]
                 work.rhs[node] = work.rhs[node] - i_syn[entry]
 
-            _rounds(fixed.synapses[g].rounds, add, sync)
+            _rounds(fixed.synapses[g].rounds, L, add, sync)
 
         def up(i, p):  # axial currents, then eliminate node i into its parent p
             root = p == i
@@ -249,11 +250,11 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
             work.x[i] = xi
             v[i] = v[i] + c * xi
 
-        _rounds(f.up, up, sync)
-        _rounds(f.down, down, sync)
+        _rounds(f.up, L, up, sync)
+        _rounds(f.down, L, down, sync)
         for g in range(len(plan.synapses)):
             _advance_synapses(plan, fixed, carry, g)
-        _blocks(ncomp, advance)
+        _blocks(ncomp, L, advance)
         sync()
         col = 0
         for source, count in plan.records:
@@ -265,10 +266,10 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
                 src = carry.synapses[source[1]].states[source[2]]
 
             def write(j, src=src, col=col):
-                at = pl.ds(col + j, BLOCK)
+                at = pl.ds(col + j, L)
                 traces[t, at] = src[f.rec_index[at]]
 
-            _blocks(count, write)
+            _blocks(count, L, write)
             col += count
         return loop_carry
 
@@ -278,11 +279,11 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
 def _synapse_currents(plan: Plan, fixed: Fixed, launch: Launch, carry: Carry, work, g, t):
     """Group `g`'s signals of step `t` of the launch, its `step`, its linearised current."""
     sp, args, state, out = plan.synapses[g], fixed.synapses[g], carry.synapses[g], work.synapses[g]
-    npad, length = args.pre.shape[0], jnp.int32(sp.buffer_length)
+    npad, length, L = args.pre.shape[0], jnp.int32(sp.buffer_length), plan.lanes
     k = launch.start[0] + t.astype(jnp.int32)  # the step of the simulation
 
     def block(j):
-        at = pl.ds(j, BLOCK)
+        at = pl.ds(j, L)
         syn = _module(sp.mechanism, args.leaves, at)
         external = None
         if sp.ninputs:
@@ -294,9 +295,9 @@ def _synapse_currents(plan: Plan, fixed: Fixed, launch: Launch, carry: Carry, wo
         state.above[at] = above.astype(state.above.dtype)
         if sp.buffer_length > 1:  # write this step's signal, read each connection's delayed one
             row = jax.lax.rem(k, length)
-            state.buffer[pl.ds(row * npad + j, BLOCK)] = sig
+            state.buffer[pl.ds(row * npad + j, L)] = sig
             rows = jax.lax.rem(k + length - args.delay[at], length)
-            lanes = (j + jnp.arange(BLOCK, dtype=jnp.int32)).astype(jnp.int32)
+            lanes = (j + jnp.arange(L, dtype=jnp.int32)).astype(jnp.int32)
             sig = state.buffer[rows * npad + lanes]
         v_post = carry.v[args.post[at]]
         names = sp.mechanism.names
@@ -310,19 +311,19 @@ def _synapse_currents(plan: Plan, fixed: Fixed, launch: Launch, carry: Carry, wo
         out[0][at], out[1][at], out[2][at] = sig, jnp.where(on, i, 0.0), jnp.where(on, gs, 0.0)
         if syn.reciprocal:  # the same coupling seen from the presynaptic side
             i, gs = syn.linearise(st, v_post, v_pre)
-            back = pl.ds(npad + j, BLOCK)
+            back = pl.ds(npad + j, L)
             out[1][back], out[2][back] = jnp.where(on, i, 0.0), jnp.where(on, gs, 0.0)
 
-    _blocks(npad, block)
+    _blocks(npad, L, block)
 
 
 def _advance_synapses(plan: Plan, fixed: Fixed, carry: Carry, g: int) -> None:
     """Group `g`'s `advance` at the new voltage."""
     sp, args, state = plan.synapses[g], fixed.synapses[g], carry.synapses[g]
-    names = sp.mechanism.names
+    names, L = sp.mechanism.names, plan.lanes
 
     def block(j):
-        at = pl.ds(j, BLOCK)
+        at = pl.ds(j, L)
         syn = _module(sp.mechanism, args.leaves, at)
         st = {s: r[at] for s, r in zip(names, state.states, strict=True)}
         new = syn.advance(st, carry.v[args.post[at]], plan.dt)
@@ -331,7 +332,7 @@ def _advance_synapses(plan: Plan, fixed: Fixed, carry: Carry, g: int) -> None:
             for s, r in zip(names, state.states, strict=True):
                 r[at] = jnp.where(on, new[s], r[at])
 
-    _blocks(args.pre.shape[0], block)
+    _blocks(args.pre.shape[0], L, block)
 
 
 def launch_kernel(plan: Plan, interpret: bool, fixed: Fixed, launch: Launch, carry: Carry):
@@ -359,7 +360,7 @@ def launch_kernel(plan: Plan, interpret: bool, fixed: Fixed, launch: Launch, car
         ),
         input_output_aliases={nin + k: k for k in range(ncarry)},
         interpret=interpret,
-        compiler_params=plt.CompilerParams(num_warps=1, num_stages=1),
+        compiler_params=plt.CompilerParams(num_warps=max(plan.lanes // 32, 1), num_stages=1),
         name="eqcable_fused_steps",
     )(fixed, launch, carry)
     return new, traces

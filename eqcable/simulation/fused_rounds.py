@@ -1,6 +1,6 @@
 """Rounds of the fused kernel: which updates its lanes may do at once.
 
-The fused kernel (`eqcable.simulation.fused_kernel`) works on blocks of `BLOCK` lanes. An
+The fused kernel (`eqcable.simulation.fused_kernel`) works on blocks of lanes (`lanes_for`). An
 update that adds into a node (``d[p] += …``) races when two lanes of a block add into the
 same node, so the work that scatters into nodes is cut into *rounds* whose items touch
 distinct nodes; rounds run one after the other, with a barrier between them:
@@ -32,8 +32,10 @@ from jaxtyping import Array, Int
 
 from .model import AbstractModel
 
-#: Lanes of a vector block of the fused kernel (a power of two, for Triton).
+#: Lanes of a vector block of the fused kernel: a power of two (for Triton), a multiple of a
+#: GPU warp (32 threads), at most `MAX_LANES`; see `lanes_for`.
 BLOCK = 32
+MAX_LANES = 256
 
 
 class Rounds(NamedTuple):
@@ -47,18 +49,26 @@ class Rounds(NamedTuple):
     count: Int[Array, " nrounds"]
 
 
-def _in_rounds(first: np.ndarray, second: np.ndarray, round_of: np.ndarray) -> Rounds:
+def lanes_for(ncomp: int) -> int:
+    """The default width of the kernel's blocks for a model of `ncomp` compartments: wide
+    enough for its compartments (so that a phase over them takes few blocks), between
+    `BLOCK` and `MAX_LANES`. (Untuned: no GPU was at hand; `PallasSolve(lanes=...)`
+    overrides it.)"""
+    return int(min(MAX_LANES, max(BLOCK, 1 << max(ncomp - 1, 0).bit_length())))
+
+
+def _in_rounds(first: np.ndarray, second: np.ndarray, round_of: np.ndarray, lanes: int) -> Rounds:
     """Items ``(first[k], second[k])`` in rounds ``round_of[k]`` (0, 1, …), each round padded
-    to whole blocks."""
+    to whole blocks of `lanes`."""
     # At least one round (of padding), so that no array of the kernel is empty.
     nrounds = max(int(round_of.max(initial=-1)) + 1, 1)
     sizes = np.bincount(round_of, minlength=nrounds)
-    blocks = np.maximum(-(-sizes // BLOCK), 1)
+    blocks = np.maximum(-(-sizes // lanes), 1)
     start = np.concatenate([[0], np.cumsum(blocks)[:-1]]).astype(np.int64)
     order = np.argsort(round_of, kind="stable")
     rank = np.arange(order.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    at = start[round_of[order]] * BLOCK + rank
-    a = np.full(int(blocks.sum()) * BLOCK, -1, np.int64)
+    at = start[round_of[order]] * lanes + rank
+    a = np.full(int(blocks.sum()) * lanes, -1, np.int64)
     b = a.copy()
     a[at], b[at] = first[order], second[order]
     return Rounds(a, b, start, blocks.astype(np.int64))
@@ -74,7 +84,7 @@ def _rank_among_equal(keys: np.ndarray) -> np.ndarray:
     return rank
 
 
-def tree_rounds(parent: np.ndarray) -> tuple[Rounds, Rounds]:
+def tree_rounds(parent: np.ndarray, lanes: int = BLOCK) -> tuple[Rounds, Rounds]:
     """The up and down sweeps of the tree of `parent` (``-1`` at roots and padding nodes;
     parents numbered before their children are not required). Up: (child, parent) pairs,
     deepest first, siblings in different rounds. Down: (node, parent) pairs, a root as
@@ -95,37 +105,41 @@ def tree_rounds(parent: np.ndarray) -> tuple[Rounds, Rounds]:
     np.maximum.at(rounds_per_depth, depth[child], rank + 1)
     # Up: depth `deepest` first; within a depth, rank 0, 1, …
     before = np.concatenate([[0], np.cumsum(rounds_per_depth[::-1])])[::-1][1:]
-    up = _in_rounds(child, parent[child], before[depth[child]] + rank)
+    up = _in_rounds(child, parent[child], before[depth[child]] + rank, lanes)
     above = np.where(parent < 0, nodes, parent)
-    down = _in_rounds(nodes, above, depth)
+    down = _in_rounds(nodes, above, depth, lanes)
     return up, down
 
 
-def contribution_rounds(nodes: np.ndarray, values: np.ndarray) -> Rounds:
+def contribution_rounds(nodes: np.ndarray, values: np.ndarray, lanes: int = BLOCK) -> Rounds:
     """Items ``(nodes[k], values[k])``: value ``values[k]`` added into node ``nodes[k]``,
     no node twice in a round."""
-    return _in_rounds(nodes, values, _rank_among_equal(nodes))
+    return _in_rounds(nodes, values, _rank_among_equal(nodes), lanes)
 
 
-def sequential_rounds(first: Array, second: Array) -> Rounds:
+def sequential_rounds(first: Array, second: Array, lanes: int = BLOCK) -> Rounds:
     """One item per round, in the order given (traced index arrays)."""
     m = first.shape[0]
-    lane0 = jnp.arange(m * BLOCK) % BLOCK == 0
-    spread = lambda x: jnp.where(lane0, jnp.repeat(x, BLOCK), -1)  # noqa: E731
+    lane0 = jnp.arange(m * lanes) % lanes == 0
+    spread = lambda x: jnp.where(lane0, jnp.repeat(x, lanes), -1)  # noqa: E731
     return Rounds(spread(first), spread(second), jnp.arange(m), jnp.ones(m, jnp.int32))
 
 
 class FusedRounds:
-    """The rounds of a model (`fused_rounds`): the tree's sweeps, the injected currents
+    """The rounds of a model (`fused_rounds`) in blocks of `lanes`: the tree's sweeps, the
+    injected currents
     (stimulus columns in the order of the stimuli; a model without any has one, zero, at
     node 0), and per synapse group the contributions of its connections (post nodes,
     then, for reciprocal couplings, pre nodes). Hashable, so that the kernel is compiled
     for them."""
 
-    def __init__(self, up: Rounds, down: Rounds, stimuli: Rounds, synapses: tuple[Rounds, ...]):
-        self.up, self.down, self.stimuli, self.synapses = up, down, stimuli, synapses
+    def __init__(
+        self, lanes: int, up: Rounds, down: Rounds, stimuli: Rounds, synapses: tuple[Rounds, ...]
+    ):
+        self.lanes, self.up, self.down, self.stimuli = lanes, up, down, stimuli
+        self.synapses = synapses
         arrays = jax.tree.leaves((up, down, stimuli, synapses))
-        self._key = tuple((a.shape, a.tobytes()) for a in arrays)
+        self._key = (lanes, *((a.shape, a.tobytes()) for a in arrays))
 
     def __hash__(self):
         return hash(self._key)
@@ -134,8 +148,9 @@ class FusedRounds:
         return isinstance(other, FusedRounds) and self._key == other._key
 
 
-def fused_rounds(model: AbstractModel) -> FusedRounds | None:
-    """The `FusedRounds` of `model`, or ``None`` if its index arrays are traced."""
+def fused_rounds(model: AbstractModel, lanes: int | None = None) -> FusedRounds | None:
+    """The `FusedRounds` of `model` in blocks of `lanes` (`lanes_for` its compartments by
+    default), or ``None`` if its index arrays are traced."""
     try:
         parent = np.asarray(model.structure.tree.parent)
         comp_to_node = np.asarray(model.structure.comp_to_node)
@@ -145,9 +160,10 @@ def fused_rounds(model: AbstractModel) -> FusedRounds | None:
         stimulated = [np.asarray(st.indices) for st in model.stimuli]
     except jax.errors.TracerArrayConversionError:
         return None
-    up, down = tree_rounds(parent)
+    lanes = lanes_for(comp_to_node.size) if lanes is None else lanes
+    up, down = tree_rounds(parent, lanes)
     nodes = comp_to_node[np.concatenate(stimulated)] if stimulated else np.zeros(1, np.int64)
-    stimuli = contribution_rounds(nodes, np.arange(nodes.size))
+    stimuli = contribution_rounds(nodes, np.arange(nodes.size), lanes)
     synapses = []
     for group, (pre, post) in zip(model.connections if groups else (), groups, strict=True):
         # A group's linearised currents: connection j's at j, and for a reciprocal
@@ -155,6 +171,6 @@ def fused_rounds(model: AbstractModel) -> FusedRounds | None:
         nodes, values = comp_to_node[post], np.arange(post.size)
         if group.synapse.reciprocal:
             nodes = np.concatenate([nodes, comp_to_node[np.maximum(pre, 0)]])
-            values = np.concatenate([values, -(-post.size // BLOCK) * BLOCK + values])
-        synapses.append(contribution_rounds(nodes, values))
-    return FusedRounds(up, down, stimuli, tuple(synapses))
+            values = np.concatenate([values, -(-post.size // lanes) * lanes + values])
+        synapses.append(contribution_rounds(nodes, values, lanes))
+    return FusedRounds(lanes, up, down, stimuli, tuple(synapses))

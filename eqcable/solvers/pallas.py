@@ -128,16 +128,20 @@ class PallasSolve(AbstractTreeSolver):
       (`eqcable.simulation.fused`; cells and networks without clamps or integrated
       concentrations, recording ``"v"``, channel and synapse states). Runs that are
       differentiated go through the ordinary time loop with this solver.
+    - `lanes`: with `steps_per_launch`, the width of the kernel's vector blocks (a power of
+      two from 32 to 1,024: one GPU warp per 32 lanes); ``None`` (default) chooses it from
+      the model (`eqcable.simulation.fused_rounds.lanes_for`; untuned).
 
     GPU timings are pending (no GPU was at hand when it was written); `default_solver`
     does not pick it yet. On a CPU prefer `PartitionedSolve`: the interpreter runs the
-    node loops one node at a time (fused steps through it are ~50x slower than the time
-    loop); it is there so that the kernels can be checked without a GPU. Derivatives of
+    kernels' loops one step at a time (fused steps through it are several times slower
+    than the time loop); it is there so that the kernels can be checked without a GPU. Derivatives of
     order one only (Pallas cannot differentiate a kernel that updates in place).
     """
 
     interpret: bool | None = eqx.field(static=True, default=None)
     steps_per_launch: int | None = eqx.field(static=True, default=None)
+    lanes: int | None = eqx.field(static=True, default=None)
 
     def __check_init__(self):
         if self.interpret not in (None, True, False):
@@ -145,6 +149,11 @@ class PallasSolve(AbstractTreeSolver):
         k = self.steps_per_launch
         if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
             raise ValueError(f"steps_per_launch must be None or an int >= 1; got {k!r}.")
+        n = self.lanes
+        if n is not None and (
+            isinstance(n, bool) or not isinstance(n, int) or n not in [2**j for j in range(5, 11)]
+        ):
+            raise ValueError(f"lanes must be None or a power of two from 32 to 1024; got {n!r}.")
 
     def _run(self, sweeps: _Sweeps, u, d, b, schedule: TreeSchedule):
         parent = schedule.parent

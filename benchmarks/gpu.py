@@ -20,8 +20,9 @@ from wheels carried along (``pip download jaxley --no-deps -d wheels`` here, the
 
 Who: ``eqlevel`` (eqcable, `LevelParallelSolve`, the GPU default), ``eqpallas``
 (`PallasSolve`: the tree solve as one kernel per solve), ``eqfused``
-(`PallasSolve(steps_per_launch=k)`: whole steps fused, ``k`` = ``STEPS_PER_LAUNCH``,
-default 40; not for the network, whose synapses it does not fuse), ``eqseq``
+(`PallasSolve(steps_per_launch=k, lanes=w)`: whole steps fused, networks included,
+``k`` = ``STEPS_PER_LAUNCH`` (default 40), ``w`` = ``LANES`` (default: from the model,
+32-256; set it to tune the block width on the GPU)), ``eqseq``
 (`SequentialSolve`), ``jaxley``. Compare ``vmax`` and ``v_head`` across rows: every
 eqcable variant must give the same trace.
 """
@@ -78,7 +79,10 @@ def case(kind, size, who, prec="f64"):
         solvers = dict(
             eqlevel=ec.LevelParallelSolve(),
             eqpallas=ec.PallasSolve(),
-            eqfused=ec.PallasSolve(steps_per_launch=int(os.environ.get("STEPS_PER_LAUNCH", 40))),
+            eqfused=ec.PallasSolve(
+                steps_per_launch=int(os.environ.get("STEPS_PER_LAUNCH", 40)),
+                lanes=int(os.environ["LANES"]) if os.environ.get("LANES") else None,
+            ),
             eqseq=ec.SequentialSolve(),
         )
         solver = solvers[who]

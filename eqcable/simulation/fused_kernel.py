@@ -123,9 +123,9 @@ class Carry(NamedTuple):
 
 
 class Work(NamedTuple):
-    """Scratch buffers: the system's rows and solution; per synapse group its signal and
-    linearised current and slope, ``(sig, i, g)`` (for reciprocal couplings ``i`` and ``g``
-    hold the other side's after the connections' own)."""
+    """Scratch buffers: the system's rows and solution; per synapse group its linearised
+    current and slope per connection, ``(i, g)`` (for reciprocal couplings they hold the
+    other side's after the connections' own)."""
 
     d: Array
     rhs: Array
@@ -226,7 +226,7 @@ def _kernel(plan: Plan, sync, fixed: Fixed, launch: Launch, _, carry: Carry, tra
 
         _rounds(f.stimuli, L, inject, sync)
         for g in range(len(plan.synapses)):
-            _, i_syn, g_syn = work.synapses[g]
+            i_syn, g_syn = work.synapses[g]
 
             def add(node, entry, i_syn=i_syn, g_syn=g_syn):
                 work.d[node] = work.d[node] + g_syn[entry]
@@ -308,11 +308,11 @@ def _synapse_currents(plan: Plan, fixed: Fixed, launch: Launch, carry: Carry, wo
         for s, r in zip(names, state.states, strict=True):
             r[at] = jnp.where(on, st[s], r[at])
         i, gs = syn.linearise(st, sig, v_post)
-        out[0][at], out[1][at], out[2][at] = sig, jnp.where(on, i, 0.0), jnp.where(on, gs, 0.0)
+        out[0][at], out[1][at] = jnp.where(on, i, 0.0), jnp.where(on, gs, 0.0)
         if syn.reciprocal:  # the same coupling seen from the presynaptic side
             i, gs = syn.linearise(st, v_post, v_pre)
             back = pl.ds(npad + j, L)
-            out[1][back], out[2][back] = jnp.where(on, i, 0.0), jnp.where(on, gs, 0.0)
+            out[0][back], out[1][back] = jnp.where(on, i, 0.0), jnp.where(on, gs, 0.0)
 
     _blocks(npad, L, block)
 
@@ -345,7 +345,7 @@ def launch_kernel(plan: Plan, interpret: bool, fixed: Fixed, launch: Launch, car
     for args, sp in zip(fixed.synapses, plan.synapses, strict=True):
         sides = 2 if sp.mechanism.static[1].reciprocal else 1
         current = jax.ShapeDtypeStruct((sides * args.pre.shape[0],), v.dtype)
-        synapses.append((jax.ShapeDtypeStruct(args.pre.shape, v.dtype), current, current))
+        synapses.append((current, current))
     work = Work(node, node, node, tuple(synapses))
     nrec = fixed.rec_index.shape[0]
     nin = len(jax.tree.leaves((fixed, launch)))

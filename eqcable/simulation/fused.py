@@ -43,7 +43,13 @@ from .fused_kernel import (
     SynapsePlan,
     launch_kernel,
 )
-from .fused_rounds import FusedRounds, Rounds, lanes_for, sequential_rounds
+from .fused_rounds import (
+    FusedRounds,
+    Rounds,
+    lanes_for,
+    sequential_rounds,
+    synapse_contributions,
+)
 from .ions import ion_values
 from .loop import prepare, simulate
 from .model import AbstractModel
@@ -128,10 +134,7 @@ def _synapse_group(setup, w, states, above, buffer, dtype, nlaunch, k, rounds, p
     syn, nconn = w.synapse, w.pre_node.shape[0]
     size = _whole_blocks(nconn, lanes)
     if rounds is None:  # a connection per round
-        nodes, values = w.post_node, jnp.arange(nconn)
-        if syn.reciprocal:
-            nodes = jnp.concatenate([nodes, w.pre_node])
-            values = jnp.concatenate([values, size + values])
+        nodes, values = synapse_contributions(w.post_node, w.pre_node, syn.reciprocal, lanes)
         rounds = sequential_rounds(nodes, values, lanes)
 
     def conn(x, value=0):

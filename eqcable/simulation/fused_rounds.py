@@ -117,6 +117,20 @@ def contribution_rounds(nodes: np.ndarray, values: np.ndarray, lanes: int = BLOC
     return _in_rounds(nodes, values, _rank_among_equal(nodes), lanes)
 
 
+def synapse_contributions(post_nodes, pre_nodes, reciprocal: bool, lanes: int):
+    """Where a synapse group's linearised currents go: ``(nodes, entries)``, connection
+    ``j``'s current at entry ``j`` into its postsynaptic node and, for a reciprocal
+    coupling, the other side's at entry (connections padded to whole blocks) + ``j`` into
+    its presynaptic node. NumPy or JAX arrays (traced index arrays)."""
+    xp = np if isinstance(post_nodes, np.ndarray) else jnp
+    n = post_nodes.shape[0]
+    values = xp.arange(n)
+    if not reciprocal:
+        return post_nodes, values
+    padded = -(-n // lanes) * lanes
+    return xp.concatenate([post_nodes, pre_nodes]), xp.concatenate([values, padded + values])
+
+
 def sequential_rounds(first: Array, second: Array, lanes: int = BLOCK) -> Rounds:
     """One item per round, in the order given (traced index arrays)."""
     m = first.shape[0]
@@ -166,11 +180,8 @@ def fused_rounds(model: AbstractModel, lanes: int | None = None) -> FusedRounds 
     stimuli = contribution_rounds(nodes, np.arange(nodes.size), lanes)
     synapses = []
     for group, (pre, post) in zip(model.connections if groups else (), groups, strict=True):
-        # A group's linearised currents: connection j's at j, and for a reciprocal
-        # coupling its other side's at (the connections padded to whole blocks) + j.
-        nodes, values = comp_to_node[post], np.arange(post.size)
-        if group.synapse.reciprocal:
-            nodes = np.concatenate([nodes, comp_to_node[np.maximum(pre, 0)]])
-            values = np.concatenate([values, -(-post.size // lanes) * lanes + values])
+        nodes, values = synapse_contributions(
+            comp_to_node[post], comp_to_node[np.maximum(pre, 0)], group.synapse.reciprocal, lanes
+        )
         synapses.append(contribution_rounds(nodes, values, lanes))
     return FusedRounds(lanes, up, down, stimuli, tuple(synapses))
